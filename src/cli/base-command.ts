@@ -1,0 +1,132 @@
+import { homedir } from 'node:os';
+import { Command, Errors, Flags, Interfaces } from '@oclif/core';
+import type { Deps } from '../core/deps.js';
+import { EunError, ExitCode, UsageError, isEunError, sanitizeForTerminal } from '../core/errors.js';
+
+/** The flags every command has (oclif adds `--json` through `enableJsonFlag`). */
+export const baseFlags = {
+  profile: Flags.string({
+    description: 'Profile to use (default: $EUN_PROFILE, else the active profile).',
+    helpGroup: 'GLOBAL',
+  }),
+  verbose: Flags.boolean({
+    description: 'Print diagnostics on stderr (never secrets).',
+    helpGroup: 'GLOBAL',
+  }),
+};
+
+export type BaseFlags = Interfaces.InferredFlags<typeof baseFlags>;
+
+/** Builds the `Deps` of `core/` from this process. */
+export function processDeps(verbose: boolean): Deps {
+  const debugOn = verbose || Boolean(process.env.DEBUG);
+  return {
+    env: process.env,
+    now: () => Date.now(),
+    stdout: { write: (text) => void process.stdout.write(text), isTTY: Boolean(process.stdout.isTTY) },
+    stderr: { write: (text) => void process.stderr.write(text), isTTY: Boolean(process.stderr.isTTY) },
+    stdinIsTTY: Boolean(process.stdin.isTTY),
+    platform: process.platform,
+    homedir: homedir(),
+    debug: (message) => {
+      if (debugOn) process.stderr.write(`eun: ${sanitizeForTerminal(message)}\n`);
+    },
+  };
+}
+
+/** The first line of an oclif parse error, which otherwise ends with a help pointer. */
+function firstLine(message: string): string {
+  return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? message;
+}
+
+/** Converts anything thrown into one of our typed errors. */
+export function toEunError(err: unknown, commandId: string | undefined): EunError {
+  if (isEunError(err)) return err;
+  if (err instanceof Errors.ExitError) {
+    return new EunError('exit', (err.oclif.exit ?? ExitCode.unexpected) as ExitCode, err.message);
+  }
+  // oclif's parse errors (unknown flag, missing argument, bad option) exit 2.
+  if (err instanceof Errors.CLIError && (err.oclif.exit === undefined || err.oclif.exit === ExitCode.usage)) {
+    return new UsageError(firstLine(err.message), {
+      hint: commandId ? `see eun ${commandId.replaceAll(':', ' ')} --help` : 'see eun --help',
+      cause: err,
+    });
+  }
+  // Prompt libraries signal Ctrl-C with an ExitPromptError.
+  if (err instanceof Error && err.name === 'ExitPromptError') {
+    return new EunError('cancelled', ExitCode.cancelled, 'cancelled');
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new EunError('unexpected', ExitCode.unexpected, `unexpected error: ${message}`, {
+    hint: 'run again with --verbose for details',
+    cause: err,
+  });
+}
+
+/**
+ * Base of every command: the shared flags, the `Deps` handed to `core/`, and the one error
+ * handler that maps typed errors to exit codes and one-line messages (CLI.md).
+ */
+export abstract class EunCommand extends Command {
+  static override enableJsonFlag = true;
+  static override baseFlags = baseFlags;
+
+  /** Diagnostics on: --verbose or DEBUG. */
+  protected verbose = false;
+  private depsCache?: Deps;
+
+  /** The world as `core/` sees it. */
+  protected get deps(): Deps {
+    this.depsCache ??= processDeps(this.verbose);
+    return this.depsCache;
+  }
+
+  override async init(): Promise<void> {
+    await super.init();
+    this.verbose = this.argv.includes('--verbose');
+  }
+
+  /** Writes result data on stdout (suppressed in --json mode, where `run` returns it). */
+  protected out(text: string): void {
+    if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** Writes information for a person on stderr. */
+  protected info(text: string): void {
+    process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** Whether prompting is possible: a terminal on stdin and stderr, not --json, not CI. */
+  protected canPrompt(): boolean {
+    return (
+      Boolean(process.stdin.isTTY) &&
+      Boolean(process.stderr.isTTY) &&
+      !this.jsonEnabled() &&
+      !(process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0')
+    );
+  }
+
+  /** Prompts on a terminal; elsewhere a missing input is exit 2 naming the flag. */
+  protected async ask<T>(flag: string, prompt: () => Promise<T>): Promise<T> {
+    if (!this.canPrompt()) throw new UsageError(`missing ${flag} (no terminal to prompt on)`);
+    return prompt();
+  }
+
+  override async catch(thrown: Error & { exitCode?: number }): Promise<void> {
+    const err = toEunError(thrown, this.id);
+    process.exitCode = err.exitCode;
+    const verbose = this.verbose || Boolean(process.env.DEBUG);
+    if (this.jsonEnabled()) {
+      const error: { code: string; message: string; hint?: string } = { code: err.code, message: err.message };
+      if (err.hint) error.hint = err.hint;
+      process.stdout.write(`${JSON.stringify({ error })}\n`);
+    } else {
+      process.stderr.write(`eun: ${sanitizeForTerminal(err.message)}\n`);
+      if (err.hint) process.stderr.write(`hint: ${sanitizeForTerminal(err.hint)}\n`);
+    }
+    if (verbose) {
+      const detail = err.cause instanceof Error ? err.cause : err;
+      process.stderr.write(`${sanitizeForTerminal(detail.stack ?? String(detail))}\n`);
+    }
+  }
+}
