@@ -23,6 +23,8 @@ export interface SecretStore {
   set(ref: SecretRef, value: string): Promise<void>;
   /** Removes a secret; `false` when there was none. */
   delete(ref: SecretRef): Promise<boolean>;
+  /** Removes every secret of `service` (e.g. when its profile is removed); how many went. */
+  clear(service: string): Promise<number>;
 }
 
 /** The account name under which a profile's user session is kept. */
