@@ -11,8 +11,8 @@ _eun_values() {
 # Sets _eun_kind to topic, command or nothing for a command id.
 _eun_node() {
   case "$1" in
-    ""|"profile") _eun_kind=topic ;;
-    "completion"|"help"|"profile add"|"profile list"|"profile remove"|"profile show"|"profile use") _eun_kind=command ;;
+    ""|"profile"|"emulator") _eun_kind=topic ;;
+    "completion"|"emulator start"|"help"|"profile add"|"profile list"|"profile remove"|"profile show"|"profile use") _eun_kind=command ;;
     *) _eun_kind= ;;
   esac
 }
@@ -20,8 +20,9 @@ _eun_node() {
 # Sets _eun_words to the words that may follow a topic.
 _eun_children() {
   case "$1" in
-    "") _eun_words="completion help profile" ;;
+    "") _eun_words="completion emulator help profile" ;;
     "profile") _eun_words="add list remove show use" ;;
+    "emulator") _eun_words="start" ;;
     *) _eun_words= ;;
   esac
 }
@@ -30,6 +31,7 @@ _eun_children() {
 _eun_flags() {
   case "$1" in
     "completion") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
+    "emulator start") _eun_words="--auto-approve --data-dir --host --json --port --profile --verbose --help"; _eun_valued=" --data-dir --host --port --profile " ;;
     "help") _eun_words="--nested-commands -n --help"; _eun_valued="  " ;;
     "profile add") _eun_words="--api --flavor --force --issuer --json --login-client-id --profile --use --verbose --workspace --help"; _eun_valued=" --api --flavor --issuer --login-client-id --profile --workspace " ;;
     "profile list") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
@@ -45,6 +47,8 @@ _eun_flag_values() {
   _eun_words=; _eun_mode=
   case "$1|$2" in
     "completion|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "emulator start|--data-dir") _eun_mode=dirs ;;
+    "emulator start|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "profile add|--flavor") _eun_words="eunifyer centrali" ;;
     "profile add|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "profile list|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;

@@ -9,9 +9,9 @@ end
 # Prints topic or command for a command id.
 function __eun_node
     switch $argv[1]
-        case '' 'profile'
+        case '' 'profile' 'emulator'
             echo topic
-        case 'completion' 'help' 'profile add' 'profile list' 'profile remove' 'profile show' 'profile use'
+        case 'completion' 'emulator start' 'help' 'profile add' 'profile list' 'profile remove' 'profile show' 'profile use'
             echo command
     end
 end
@@ -21,6 +21,8 @@ function __eun_valued
     switch $argv[1]
         case 'completion'
             printf '%s\n' --profile
+        case 'emulator start'
+            printf '%s\n' --data-dir --host --port --profile
         case 'profile add'
             printf '%s\n' --api --flavor --issuer --login-client-id --profile --workspace
         case 'profile list'
@@ -49,6 +51,7 @@ function __eun_state
     for t in $tokens
         if test $skip = 1
             set skip 0
+            test "$profile" = next; and set profile $t
             continue
         end
         if test "$kind" = command; and test "$t" = --
@@ -61,10 +64,6 @@ function __eun_state
                 test "$t" = --profile; and set profile next
             end
             string match -q -- '--profile=*' $t; and set profile (string replace -- '--profile=' '' $t)
-            continue
-        end
-        if test "$profile" = next
-            set profile $t
             continue
         end
         if test "$kind" = topic
@@ -99,12 +98,6 @@ function __eun_in
     test (count $argv) -lt 2; or test (math $s[3] + 1) = $argv[2]
 end
 
-# True after the -- of a command that runs a command of its own.
-function __eun_after_dashdash
-    set -l s (__eun_state)
-    test "$s[2]" = command; and test "$s[1]" = "$argv[1]"; and test "$s[5]" = 1
-end
-
 # Prints "value<TAB>description" lines of a kind, for the --profile given on the line.
 function __eun_dynamic
     set -l s (__eun_state)
@@ -114,6 +107,7 @@ end
 complete -c eun -f
 
 complete -c eun -n '__eun_at_topic \'\'' -a 'completion' -d 'Print the shell completion script for bash, zsh or fish.'
+complete -c eun -n '__eun_at_topic \'\'' -a 'emulator' -d 'Run the local emulator of both server flavors.'
 complete -c eun -n '__eun_at_topic \'\'' -a 'help' -d 'Display help for eun.'
 complete -c eun -n '__eun_at_topic \'\'' -a 'profile' -d 'Manage server profiles.'
 complete -c eun -n '__eun_at_topic \'profile\'' -a 'add' -d 'Save a server profile.'
@@ -121,12 +115,21 @@ complete -c eun -n '__eun_at_topic \'profile\'' -a 'list' -d 'List profiles.'
 complete -c eun -n '__eun_at_topic \'profile\'' -a 'remove' -d 'Remove a profile.'
 complete -c eun -n '__eun_at_topic \'profile\'' -a 'show' -d 'Show a profile.'
 complete -c eun -n '__eun_at_topic \'profile\'' -a 'use' -d 'Make a profile the active one.'
+complete -c eun -n '__eun_at_topic \'emulator\'' -a 'start' -d 'Run the local emulator of both server flavors.'
 
 complete -c eun -n '__eun_in \'completion\'' -l json -d 'Format output as json.'
 complete -c eun -n '__eun_in \'completion\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
 complete -c eun -n '__eun_in \'completion\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
 complete -c eun -n '__eun_in \'completion\'' -l help -d 'Show help.'
 complete -c eun -n '__eun_in \'completion\' 1' -a 'bash zsh fish' -d 'Shell to print the script for.'
+complete -c eun -n '__eun_in \'emulator start\'' -l auto-approve -d 'Approve every device and browser login as the demo user at once.'
+complete -c eun -n '__eun_in \'emulator start\'' -l data-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'Keep signing keys and accounts in this directory (default: memory only).'
+complete -c eun -n '__eun_in \'emulator start\'' -l host -x -d 'Address to listen on.'
+complete -c eun -n '__eun_in \'emulator start\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'emulator start\'' -l port -x -d 'Port to listen on (0: any free port).'
+complete -c eun -n '__eun_in \'emulator start\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'emulator start\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'emulator start\'' -l help -d 'Show help.'
 complete -c eun -n '__eun_in \'help\'' -l nested-commands -s n -d 'Include all nested commands in the output.'
 complete -c eun -n '__eun_in \'help\'' -l help -d 'Show help.'
 complete -c eun -n '__eun_in \'profile add\'' -l api -x -d 'Management API base URL (default: the issuer origin for eunifyer, the issuer for centrali).'

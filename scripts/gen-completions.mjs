@@ -2,7 +2,7 @@
 // Generates the bash, zsh and fish completion scripts of eun from the oclif manifest, so
 // that every command, flag and fixed flag value appears without being listed by hand.
 //
-//   node scripts/gen-completions.mjs [--out DIR] [--check]
+//   node scripts/gen-completions.mjs [--out DIR] [--manifest FILE] [--check]
 //
 // Reads oclif.manifest.json (run `tsc -p tsconfig.build.json && oclif manifest` first) and
 // the manifests of the plugins named in package.json. Writes completions/eun.bash,
@@ -55,10 +55,10 @@ function oneLine(text) {
 }
 
 /** Loads the command tree: commands (with flags and args) and topics, from manifests. */
-export function loadModel(root = ROOT) {
+export function loadModel(root = ROOT, manifestFile = join(root, 'oclif.manifest.json')) {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const bin = pkg.oclif?.bin ?? pkg.name;
-  const manifests = [JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8'))];
+  const manifests = [JSON.parse(readFileSync(manifestFile, 'utf8'))];
   for (const plugin of pkg.oclif?.plugins ?? []) {
     const file = join(root, 'node_modules', plugin, 'oclif.manifest.json');
     if (existsSync(file)) manifests.push(JSON.parse(readFileSync(file, 'utf8')));
@@ -535,6 +535,7 @@ function fish(model) {
     for t in $tokens
         if test $skip = 1
             set skip 0
+            test "$profile" = next; and set profile $t
             continue
         end
         if test "$kind" = command; and test "$t" = --
@@ -547,10 +548,6 @@ function fish(model) {
                 test "$t" = --profile; and set profile next
             end
             string match -q -- '--profile=*' $t; and set profile (string replace -- '--profile=' '' $t)
-            continue
-        end
-        if test "$profile" = next
-            set profile $t
             continue
         end
         if test "$kind" = topic
@@ -583,12 +580,6 @@ function __${bin}_in
     set -l s (__${bin}_state)
     test "$s[2]" = command; and test "$s[1]" = "$argv[1]"; and test "$s[5]" = 0; or return 1
     test (count $argv) -lt 2; or test (math $s[3] + 1) = $argv[2]
-end
-
-# True after the -- of a command that runs a command of its own.
-function __${bin}_after_dashdash
-    set -l s (__${bin}_state)
-    test "$s[2]" = command; and test "$s[1]" = "$argv[1]"; and test "$s[5]" = 1
 end
 
 # Prints "value<TAB>description" lines of a kind, for the --profile given on the line.
@@ -636,12 +627,8 @@ complete -c ${bin} -f`);
       const argCond = fq(`__${bin}_in ${fq(c.id)} ${i + 1}`);
       out.push(`complete -c ${bin} -n ${argCond} ${fishValues(a.kind, a.options).replace(/^-[xr] /, '')} -d ${fq(a.description || a.name)}`);
     });
-    if (c.passThrough) {
-      // Skip eun, the command words and --; options with a value take their value along.
-      const valued = c.flags.filter((f) => f.takesValue).map((f) => `--${f.name}`);
-      const call = `__fish_complete_subcommand --fcs-skip=${c.id.split(' ').length + 1} ${valued.join(' ')}`;
-      out.push(`complete -c ${bin} -n ${fq(`__${bin}_after_dashdash ${fq(c.id)}`)} -x -a ${fq(`(${call})`)}`);
-    }
+    // After `--` fish consults no completion rule of the command (it offers files), so a
+    // pass-through command's own command line gets no rule here.
   }
   out.push(``);
   return out.join('\n');
@@ -655,8 +642,9 @@ export function generate(model) {
 function main(argv) {
   const outIndex = argv.indexOf('--out');
   const outDir = outIndex >= 0 ? resolve(argv[outIndex + 1]) : join(ROOT, 'completions');
+  const manifestIndex = argv.indexOf('--manifest');
   const check = argv.includes('--check');
-  const files = generate(loadModel(ROOT));
+  const files = generate(loadModel(ROOT, manifestIndex >= 0 ? resolve(argv[manifestIndex + 1]) : undefined));
   let stale = [];
   if (!check) mkdirSync(outDir, { recursive: true });
   for (const [name, text] of Object.entries(files)) {
