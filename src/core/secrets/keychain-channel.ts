@@ -29,7 +29,7 @@ export function classifyKeychainError(message: string, env: Readonly<Record<stri
       message,
     );
   }
-  if (/Did not receive a reply|ServiceUnknown|not provided by any \.service files|NameHasNoOwner/i.test(message)) {
+  if (/Did not receive a reply|ServiceUnknown|not provided by any \.service files|NameHasNoOwner|Spawn\.|ChildExited|org\.freedesktop\.secrets exited/i.test(message)) {
     return new KeychainFailure('no-service', 'no Secret Service answers on the D-Bus session bus', message);
   }
   if (/prompt was dismissed|is locked|User interaction is not allowed|interaction not allowed/i.test(message)) {
@@ -88,7 +88,7 @@ export class KeychainChannel {
         () => {
           const failure = new KeychainFailure(
             'timeout',
-            `the keychain did not answer within ${budgetMs} ms (is it waiting for an unlock prompt?)`,
+            `the keychain did not answer within ${budgetMs} ms (it may be waiting for an unlock prompt)`,
           );
           this.kill(failure);
         },
