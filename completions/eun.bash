@@ -11,8 +11,8 @@ _eun_values() {
 # Sets _eun_kind to topic, command or nothing for a command id.
 _eun_node() {
   case "$1" in
-    ""|"profile"|"emulator") _eun_kind=topic ;;
-    "completion"|"emulator start"|"help"|"profile add"|"profile list"|"profile remove"|"profile show"|"profile use") _eun_kind=command ;;
+    ""|"profile"|"token"|"emulator") _eun_kind=topic ;;
+    "completion"|"emulator start"|"help"|"profile add"|"profile list"|"profile remove"|"profile show"|"profile use"|"token get") _eun_kind=command ;;
     *) _eun_kind= ;;
   esac
 }
@@ -20,8 +20,9 @@ _eun_node() {
 # Sets _eun_words to the words that may follow a topic.
 _eun_children() {
   case "$1" in
-    "") _eun_words="completion emulator help profile" ;;
+    "") _eun_words="completion emulator help profile token" ;;
     "profile") _eun_words="add list remove show use" ;;
+    "token") _eun_words="get" ;;
     "emulator") _eun_words="start" ;;
     *) _eun_words= ;;
   esac
@@ -38,6 +39,7 @@ _eun_flags() {
     "profile remove") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
     "profile show") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
     "profile use") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
+    "token get") _eun_words="--audience --client-id --force-refresh --header --issuer --json --min-ttl --profile --resource --scope --token-url --verbose --help"; _eun_valued=" --audience --client-id --issuer --min-ttl --profile --resource --scope --token-url " ;;
     *) _eun_words=; _eun_valued= ;;
   esac
 }
@@ -55,6 +57,8 @@ _eun_flag_values() {
     "profile remove|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "profile show|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "profile use|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "token get|--client-id") _eun_words=$(_eun_values client-ids "$_eun_profile"); _eun_mode=lines ;;
+    "token get|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
   esac
 }
 

@@ -9,9 +9,9 @@ end
 # Prints topic or command for a command id.
 function __eun_node
     switch $argv[1]
-        case '' 'profile' 'emulator'
+        case '' 'profile' 'token' 'emulator'
             echo topic
-        case 'completion' 'emulator start' 'help' 'profile add' 'profile list' 'profile remove' 'profile show' 'profile use'
+        case 'completion' 'emulator start' 'help' 'profile add' 'profile list' 'profile remove' 'profile show' 'profile use' 'token get'
             echo command
     end
 end
@@ -33,6 +33,8 @@ function __eun_valued
             printf '%s\n' --profile
         case 'profile use'
             printf '%s\n' --profile
+        case 'token get'
+            printf '%s\n' --audience --client-id --issuer --min-ttl --profile --resource --scope --token-url
     end
 end
 
@@ -110,11 +112,13 @@ complete -c eun -n '__eun_at_topic \'\'' -a 'completion' -d 'Print the shell com
 complete -c eun -n '__eun_at_topic \'\'' -a 'emulator' -d 'Run the local emulator of both server flavors.'
 complete -c eun -n '__eun_at_topic \'\'' -a 'help' -d 'Display help for eun.'
 complete -c eun -n '__eun_at_topic \'\'' -a 'profile' -d 'Manage server profiles.'
+complete -c eun -n '__eun_at_topic \'\'' -a 'token' -d 'Mint, cache, inspect and use client-credentials tokens.'
 complete -c eun -n '__eun_at_topic \'profile\'' -a 'add' -d 'Save a server profile.'
 complete -c eun -n '__eun_at_topic \'profile\'' -a 'list' -d 'List profiles.'
 complete -c eun -n '__eun_at_topic \'profile\'' -a 'remove' -d 'Remove a profile.'
 complete -c eun -n '__eun_at_topic \'profile\'' -a 'show' -d 'Show a profile.'
 complete -c eun -n '__eun_at_topic \'profile\'' -a 'use' -d 'Make a profile the active one.'
+complete -c eun -n '__eun_at_topic \'token\'' -a 'get' -d 'Print a bearer token for a service account.'
 complete -c eun -n '__eun_at_topic \'emulator\'' -a 'start' -d 'Run the local emulator of both server flavors.'
 
 complete -c eun -n '__eun_in \'completion\'' -l json -d 'Format output as json.'
@@ -162,3 +166,16 @@ complete -c eun -n '__eun_in \'profile use\'' -l profile -x -a '(__eun_dynamic p
 complete -c eun -n '__eun_in \'profile use\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
 complete -c eun -n '__eun_in \'profile use\'' -l help -d 'Show help.'
 complete -c eun -n '__eun_in \'profile use\' 1' -a '(__eun_dynamic profiles)' -d 'Profile name.'
+complete -c eun -n '__eun_in \'token get\'' -l audience -x -d 'Audience to request (Auth0, Okta) (default: $EUN_AUDIENCE).'
+complete -c eun -n '__eun_in \'token get\'' -l client-id -x -a '(__eun_dynamic client-ids)' -d 'Client id of the service account (default: $EUN_CLIENT_ID, else the profile\'s default account).'
+complete -c eun -n '__eun_in \'token get\'' -l force-refresh -d 'Mint a new token even if the cached one is good.'
+complete -c eun -n '__eun_in \'token get\'' -l header -d 'Print "Authorization: Bearer <token>".'
+complete -c eun -n '__eun_in \'token get\'' -l issuer -x -d 'OIDC issuer; the token endpoint comes from its discovery document (default: $EUN_ISSUER, else the profile\'s).'
+complete -c eun -n '__eun_in \'token get\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'token get\'' -l min-ttl -x -d 'The token must stay valid at least this long (e.g. 90s, 10m, 1h).'
+complete -c eun -n '__eun_in \'token get\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'token get\'' -l resource -x -d 'RFC 8707 resource indicator; repeatable (default: $EUN_RESOURCE).'
+complete -c eun -n '__eun_in \'token get\'' -l scope -x -d 'Scope to request; repeat it or separate scopes with spaces (default: $EUN_SCOPE).'
+complete -c eun -n '__eun_in \'token get\'' -l token-url -x -d 'Token endpoint, to skip discovery (default: $EUN_TOKEN_URL).'
+complete -c eun -n '__eun_in \'token get\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'token get\'' -l help -d 'Show help.'
