@@ -334,7 +334,7 @@ export class Issuer {
     const client = await this.provider.Client.find(LOGIN_CLIENT_ID);
     if (!client) throw new Error('login client missing');
     const grantId = await this.saveGrant(sub, requested);
-    const apiScopes = requested.filter((s) => !OIDC_SCOPES.includes(s));
+    const apiScopes = requested.filter((s) => s !== 'offline_access');
     const info = this.resourceServerInfo(undefined, this.resource, LOGIN_CLIENT_ID);
     if (opts.ttl !== undefined) info.accessTokenTTL = opts.ttl;
     const at = new this.provider.AccessToken({ accountId: sub, client, grantId, gty: 'device_code', scope: apiScopes.join(' ') });
@@ -360,11 +360,36 @@ export class Issuer {
     };
   }
 
+  /** Adds what an interaction's consent prompt misses to its grant (or a new one); returns the grant id. */
+  async completeGrant(details: {
+    grantId?: string | undefined;
+    session?: { accountId: string } | undefined;
+    params: Record<string, unknown>;
+    prompt: { details: Record<string, unknown> };
+  }): Promise<string> {
+    const { Grant } = this.provider;
+    const grant =
+      (details.grantId ? await Grant.find(details.grantId) : undefined) ??
+      new Grant({ accountId: details.session?.accountId ?? DEMO_USER.sub, clientId: String(details.params.client_id) });
+    const missing = details.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    return grant.save();
+  }
+
   /** Saves a grant of `scopes` to the login client for `sub`; returns its id. */
   async saveGrant(sub: string, scopes: string[]): Promise<string> {
     const grant = new this.provider.Grant({ accountId: sub, clientId: LOGIN_CLIENT_ID });
     const oidc = scopes.filter((s) => OIDC_SCOPES.includes(s));
-    const api = scopes.filter((s) => API_SCOPES[this.flavor].includes(s));
+    // `openid` also goes on the API token, as Keycloak puts it there.
+    const api = scopes.filter((s) => s === 'openid' || API_SCOPES[this.flavor].includes(s));
     if (oidc.length) grant.addOIDCScope(oidc.join(' '));
     if (api.length) grant.addResourceScope(this.resource, api.join(' '));
     return grant.save();

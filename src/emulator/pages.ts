@@ -142,10 +142,14 @@ export async function handleInteraction(
     return true;
   }
   const scopes = String(details.params.scope ?? 'openid').split(' ').filter(Boolean);
-  const finish = async (user: User) => {
-    const grantId = await issuer.saveGrant(user.sub, scopes);
-    await provider.interactionFinished(req, res, { login: { accountId: user.sub }, consent: { grantId } }, { mergeWithLastSubmission: false });
-  };
+  // Consent follows a successful sign-in (the Approve button) and is given without a form.
+  if (details.prompt.name === 'consent') {
+    const grantId = await issuer.completeGrant(details);
+    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    return true;
+  }
+  const finish = (user: User) =>
+    provider.interactionFinished(req, res, { login: { accountId: user.sub } }, { mergeWithLastSubmission: false });
   if (req.method === 'GET') {
     if (autoApprove) {
       await finish(DEMO_USER);

@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BearerVerifier } from './auth.js';
 import { HttpError, bearerToken, sendJson } from './http.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { Flavor } from './store.js';
+import type { UserDirectory } from './users.js';
 import { paginate } from './validation.js';
 
 /** Sample partner organisations (eunifyer). */
@@ -54,4 +56,40 @@ export async function handleResources(
     return true;
   }
   return false;
+}
+
+/**
+ * The userinfo endpoint of an issuer, answered here rather than by oidc-provider because the
+ * emulator's user access tokens are JWTs for the API audience, which oidc-provider's own
+ * userinfo refuses.
+ */
+export async function handleUserinfo(
+  verifier: BearerVerifier,
+  users: UserDirectory,
+  flavor: Flavor,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'method not allowed');
+  req.resume();
+  let caller;
+  try {
+    caller = await verifier.verify(flavor, bearerToken(req));
+  } catch (err) {
+    if (err instanceof HttpError) {
+      res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
+      return sendJson(res, 401, { error: 'invalid_token', error_description: err.message });
+    }
+    throw err;
+  }
+  const user = caller.isServiceAccount ? undefined : users.get(caller.sub);
+  if (!user) return sendJson(res, 200, { sub: caller.sub, ...(caller.workspace ? { workspace: caller.workspace } : {}) });
+  sendJson(res, 200, {
+    sub: user.sub,
+    preferred_username: user.username,
+    name: user.name,
+    email: user.email,
+    ...(flavor === 'centrali' ? { workspace: user.workspace } : {}),
+    groups: user.groups,
+  });
 }

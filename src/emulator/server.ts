@@ -10,7 +10,7 @@ import { loadSigningKey } from './keys.js';
 import { handleManagement } from './management.js';
 import { ensurePrivateDir } from './persist.js';
 import { RateLimiter } from './rate-limit.js';
-import { handleResources } from './resources.js';
+import { handleResources, handleUserinfo } from './resources.js';
 import { defaultSettings } from './settings.js';
 import { TokenStats } from './stats.js';
 import { AccountStore } from './store.js';
@@ -124,6 +124,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     if (await handleResources(verifier, rateLimiter, req, res, url)) return;
     for (const issuer of Object.values(issuers)) {
       if (url.pathname !== issuer.prefix && !url.pathname.startsWith(`${issuer.prefix}/`)) continue;
+      if (url.pathname === issuer.prefix + issuer.routes.userinfo) return handleUserinfo(verifier, users, issuer.flavor, req, res);
       if (await handleDevicePage(issuer, users, req, res, url)) return;
       if (await handleInteraction(issuer, users, Boolean(options.autoApprove), req, res, url)) return;
       issuer.handle(req, res);

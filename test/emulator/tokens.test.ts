@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type Flavor } from '../helpers/emulator.js';
+import { clientCredentials, jsonRequest, startEmulator, type Emulator, type Flavor } from '../helpers/emulator.js';
 
 let emu: Emulator;
 
@@ -33,23 +33,8 @@ async function discover(flavor: Flavor): Promise<Discovery> {
   return (await res.json()) as Discovery;
 }
 
-async function mint(
-  flavor: Flavor,
-  creds: { clientId: string; clientSecret: string },
-  opts: { scope?: string; basic?: boolean } = {},
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const endpoint = flavor === 'eunifyer' ? emu.eunifyer.tokenEndpoint : emu.centrali.tokenEndpoint;
-  const form = new URLSearchParams({ grant_type: 'client_credentials' });
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  if (opts.basic) {
-    headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(creds.clientId)}:${encodeURIComponent(creds.clientSecret)}`).toString('base64')}`;
-  } else {
-    form.set('client_id', creds.clientId);
-    form.set('client_secret', creds.clientSecret);
-  }
-  if (opts.scope) form.set('scope', opts.scope);
-  const res = await fetch(endpoint, { method: 'POST', headers, body: form });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+function mint(flavor: Flavor, creds: { clientId: string; clientSecret: string }, opts: { scope?: string; basic?: boolean } = {}) {
+  return clientCredentials(emu, flavor, creds, opts);
 }
 
 describe('discovery', () => {
@@ -126,5 +111,124 @@ describe.each([
     expect(wrong.body.error).toBe('invalid_client');
     const nobody = await mint(flavor, { clientId: 'ci_nobodynobodynobody', clientSecret: sa.clientSecret });
     expect(nobody.body.error).toBe('invalid_client');
+  });
+});
+
+describe.each(['eunifyer', 'centrali'] as const)('account lifecycle against tokens and resources (%s)', (flavor) => {
+  const scopes = flavor === 'eunifyer' ? ['partner:orgs:read'] : undefined;
+
+  function accountUrl(id: string | number, action = ''): string {
+    const path =
+      flavor === 'eunifyer'
+        ? `/api/v1/developer/service-principals/${id}`
+        : `/centrali/workspace/acme-corp/api/v1/service-accounts/${id}`;
+    return `${emu.base}${path}${action}`;
+  }
+
+  function resource(token: string) {
+    const url =
+      flavor === 'eunifyer' ? `${emu.base}/api/v1/partner/orgs` : `${emu.base}/centrali/workspace/acme-corp/api/v1/structures`;
+    return jsonRequest(url, { token });
+  }
+
+  async function adminToken(): Promise<string> {
+    return (await emu.userToken(flavor)).access_token;
+  }
+
+  it('rotation kills the old secret on the very next request, and the resource API rejects older tokens', async () => {
+    const sa = await emu.createServiceAccount(flavor, { name: 'rotating', ...(scopes ? { scopes } : {}) });
+    const before = await mint(flavor, sa);
+    const oldToken = String(before.body.access_token);
+    expect((await resource(oldToken)).status).toBe(200);
+
+    const rotated = await jsonRequest(accountUrl(sa.id, '/rotate'), { method: 'POST', token: await adminToken() });
+    expect(rotated.status).toBe(200);
+    const newSecret = String(rotated.body.clientSecret);
+    expect(newSecret).toMatch(/^sk_[0-9a-f]{64}$/);
+    expect(newSecret === sa.clientSecret).toBe(false);
+    expect(rotated.body.clientId).toBe(sa.clientId);
+
+    const stale = await mint(flavor, sa);
+    expect(stale.status).toBe(401);
+    expect(stale.body.error).toBe('invalid_client');
+    const staleUse = await resource(oldToken);
+    expect(staleUse.status).toBe(401);
+    expect(String(staleUse.body.message)).toMatch(/rotated/);
+
+    const fresh = await mint(flavor, { clientId: sa.clientId, clientSecret: newSecret }, { basic: true });
+    expect(fresh.status).toBe(200);
+    expect((await resource(String(fresh.body.access_token))).status).toBe(200);
+  });
+
+  it('a revoked account cannot mint, and its tokens stop working; a deleted one is gone', async () => {
+    const admin = await adminToken();
+    const sa = await emu.createServiceAccount(flavor, { name: 'doomed', ...(scopes ? { scopes } : {}) });
+    const token = String((await mint(flavor, sa)).body.access_token);
+    const revoked = await jsonRequest(accountUrl(sa.id, '/revoke'), { method: 'POST', token: admin });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.status).toBe('revoked');
+    expect((await mint(flavor, sa)).body.error).toBe('invalid_client');
+    expect((await resource(token)).status).toBe(401);
+
+    const other = await emu.createServiceAccount(flavor, { name: 'deleted', ...(scopes ? { scopes } : {}) });
+    const otherToken = String((await mint(flavor, other)).body.access_token);
+    const deleted = await fetch(accountUrl(other.id), { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+    expect(deleted.status).toBe(204);
+    expect((await mint(flavor, other)).body.error).toBe('invalid_client');
+    expect((await resource(otherToken)).status).toBe(401);
+    expect((await jsonRequest(accountUrl(other.id), { token: admin })).status).toBe(404);
+  });
+});
+
+describe('resource endpoints', () => {
+  it('partner/orgs needs partner:orgs:read; structures need the matching workspace', async () => {
+    const noScope = await emu.createServiceAccount('eunifyer', { name: 'no-orgs', scopes: ['drive:read'] });
+    const token = String((await mint('eunifyer', noScope)).body.access_token);
+    const refused = await jsonRequest(`${emu.base}/api/v1/partner/orgs`, { token });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe('insufficient_scope');
+    expect((await jsonRequest(`${emu.base}/api/v1/partner/orgs`)).status).toBe(401);
+    expect((await jsonRequest(`${emu.base}/api/v1/partner/orgs`, { token: 'not.a.jwt' })).status).toBe(401);
+
+    const sa = await emu.createServiceAccount('centrali', { name: 'structures' });
+    const ct = String((await mint('centrali', sa)).body.access_token);
+    const ok = await jsonRequest<{ data: unknown[]; meta: { total: number } }>(`${emu.base}/centrali/workspace/acme-corp/api/v1/structures`, { token: ct });
+    expect(ok.status).toBe(200);
+    expect(ok.body.meta.total).toBe(ok.body.data.length);
+    expect((await jsonRequest(`${emu.base}/centrali/workspace/globex/api/v1/structures`, { token: ct })).status).toBe(403);
+    // A centrali token is not valid on the eunifyer API (other issuer).
+    expect((await jsonRequest(`${emu.base}/api/v1/partner/orgs`, { token: ct })).status).toBe(401);
+  });
+
+  it('a PAT of a service principal works as a bearer token until it is deleted', async () => {
+    const admin = (await emu.userToken('eunifyer')).access_token;
+    const sp = await emu.createServiceAccount('eunifyer', { name: 'pat-holder', scopes: ['partner:orgs:read'] });
+    const created = await jsonRequest(`${emu.base}/api/v1/developer/service-principals/${sp.id}/tokens`, {
+      token: admin,
+      body: { name: 'prod-key-1', scopes: ['partner:orgs:read'] },
+    });
+    expect(created.status).toBe(201);
+    const pat = String(created.body.token);
+    expect(pat).toMatch(/^pat_[0-9a-f]{64}$/);
+    expect((await jsonRequest(`${emu.base}/api/v1/partner/orgs`, { token: pat })).status).toBe(200);
+    const del = await fetch(`${emu.base}/api/v1/developer/service-principals/${sp.id}/tokens/${created.body.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(del.status).toBe(204);
+    expect((await jsonRequest(`${emu.base}/api/v1/partner/orgs`, { token: pat })).status).toBe(401);
+  });
+});
+
+describe('settings', () => {
+  it('changes the client-credentials lifetime of one flavor', async () => {
+    const sa = await emu.createServiceAccount('centrali', { name: 'short-lived' });
+    await emu.settings({ tokenTtl: { centrali: 30 } });
+    try {
+      expect((await mint('centrali', sa)).body.expires_in).toBe(30);
+    } finally {
+      await emu.settings({ tokenTtl: { centrali: 25200 } });
+    }
+    expect((await mint('centrali', sa)).body.expires_in).toBe(25200);
   });
 });

@@ -144,3 +144,51 @@ export async function startEmulator(opts: { autoApprove?: boolean; dataDir?: str
   };
   return emulator;
 }
+
+/** A JSON HTTP answer, for tests that check status, headers and body. */
+export interface JsonAnswer<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** Sends a request (JSON body when `body` is given) and parses a JSON answer (an empty one as `{}`). */
+export async function jsonRequest<T = Record<string, unknown>>(
+  url: string,
+  init: { method?: string; token?: string; body?: unknown; form?: Record<string, string>; headers?: Record<string, string> } = {},
+): Promise<JsonAnswer<T>> {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  let body: string | undefined;
+  if (init.form) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(init.form).toString();
+  } else if (init.body !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+  }
+  const res = await fetch(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, ...(body === undefined ? {} : { body }) });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : {}) as T };
+}
+
+/** Mints a client-credentials token (client_secret_post, or HTTP Basic with `basic`). */
+export function clientCredentials(
+  emu: Emulator,
+  flavor: Flavor,
+  creds: { clientId: string; clientSecret: string },
+  opts: { scope?: string; basic?: boolean } = {},
+): Promise<JsonAnswer> {
+  const endpoint = flavor === 'eunifyer' ? emu.eunifyer.tokenEndpoint : emu.centrali.tokenEndpoint;
+  const form: Record<string, string> = { grant_type: 'client_credentials' };
+  const headers: Record<string, string> = {};
+  if (opts.basic) {
+    const pair = `${encodeURIComponent(creds.clientId)}:${encodeURIComponent(creds.clientSecret)}`;
+    headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
+  } else {
+    form.client_id = creds.clientId;
+    form.client_secret = creds.clientSecret;
+  }
+  if (opts.scope) form.scope = opts.scope;
+  return jsonRequest(endpoint, { form, headers });
+}
