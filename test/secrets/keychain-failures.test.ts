@@ -113,6 +113,11 @@ describe.skipIf(skipWithoutSecretService())('a locked keyring', () => {
     expect((get.error as AuthError).message).toContain('the keyring is locked and cannot be unlocked here');
     expect((get.error as AuthError).hint).toMatch(/unlock the keyring/);
     expect(get.ms).toBeLessThan(1500);
+    // Storing fails the same way, and the error never carries the value.
+    const set = await timed(() => store.set(ref, 'sekrit-value-4242'));
+    expect((set.error as AuthError).message).toMatch(/^cannot store .* in the OS keychain: the keyring is locked/);
+    const told = JSON.stringify([(set.error as AuthError).message, (set.error as AuthError).hint, String((set.error as AuthError).cause)]);
+    expect(told.includes('sekrit-value-4242')).toBe(false);
   });
 
   test('with an unlock prompt nobody answers: ends at the budget, then fails at once', async () => {
