@@ -12,7 +12,7 @@ _eun_values() {
 _eun_node() {
   case "$1" in
     ""|"profile"|"token"|"emulator") _eun_kind=topic ;;
-    "completion"|"emulator start"|"help"|"profile add"|"profile list"|"profile remove"|"profile show"|"profile use"|"token get") _eun_kind=command ;;
+    "completion"|"emulator start"|"help"|"profile add"|"profile list"|"profile remove"|"profile show"|"profile use"|"token clear"|"token exec"|"token get"|"token inspect") _eun_kind=command ;;
     *) _eun_kind= ;;
   esac
 }
@@ -22,7 +22,7 @@ _eun_children() {
   case "$1" in
     "") _eun_words="completion emulator help profile token" ;;
     "profile") _eun_words="add list remove show use" ;;
-    "token") _eun_words="get" ;;
+    "token") _eun_words="clear exec get inspect" ;;
     "emulator") _eun_words="start" ;;
     *) _eun_words= ;;
   esac
@@ -39,7 +39,10 @@ _eun_flags() {
     "profile remove") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
     "profile show") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
     "profile use") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
+    "token clear") _eun_words="--all --audience --client-id --issuer --json --profile --resource --scope --token-url --verbose --help"; _eun_valued=" --audience --client-id --issuer --profile --resource --scope --token-url " ;;
+    "token exec") _eun_words="--audience --client-id --env --force-refresh --issuer --min-ttl --profile --resource --scope --token-url --verbose --help"; _eun_valued=" --audience --client-id --env --issuer --min-ttl --profile --resource --scope --token-url " ;;
     "token get") _eun_words="--audience --client-id --force-refresh --header --issuer --json --min-ttl --profile --resource --scope --token-url --verbose --help"; _eun_valued=" --audience --client-id --issuer --min-ttl --profile --resource --scope --token-url " ;;
+    "token inspect") _eun_words="--issuer --json --profile --verbose --verify --help"; _eun_valued=" --issuer --profile " ;;
     *) _eun_words=; _eun_valued= ;;
   esac
 }
@@ -57,8 +60,13 @@ _eun_flag_values() {
     "profile remove|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "profile show|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "profile use|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "token clear|--client-id") _eun_words=$(_eun_values client-ids "$_eun_profile"); _eun_mode=lines ;;
+    "token clear|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "token exec|--client-id") _eun_words=$(_eun_values client-ids "$_eun_profile"); _eun_mode=lines ;;
+    "token exec|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "token get|--client-id") _eun_words=$(_eun_values client-ids "$_eun_profile"); _eun_mode=lines ;;
     "token get|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "token inspect|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
   esac
 }
 

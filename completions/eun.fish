@@ -11,7 +11,7 @@ function __eun_node
     switch $argv[1]
         case '' 'profile' 'token' 'emulator'
             echo topic
-        case 'completion' 'emulator start' 'help' 'profile add' 'profile list' 'profile remove' 'profile show' 'profile use' 'token get'
+        case 'completion' 'emulator start' 'help' 'profile add' 'profile list' 'profile remove' 'profile show' 'profile use' 'token clear' 'token exec' 'token get' 'token inspect'
             echo command
     end
 end
@@ -33,8 +33,14 @@ function __eun_valued
             printf '%s\n' --profile
         case 'profile use'
             printf '%s\n' --profile
+        case 'token clear'
+            printf '%s\n' --audience --client-id --issuer --profile --resource --scope --token-url
+        case 'token exec'
+            printf '%s\n' --audience --client-id --env --issuer --min-ttl --profile --resource --scope --token-url
         case 'token get'
             printf '%s\n' --audience --client-id --issuer --min-ttl --profile --resource --scope --token-url
+        case 'token inspect'
+            printf '%s\n' --issuer --profile
     end
 end
 
@@ -118,7 +124,10 @@ complete -c eun -n '__eun_at_topic \'profile\'' -a 'list' -d 'List profiles.'
 complete -c eun -n '__eun_at_topic \'profile\'' -a 'remove' -d 'Remove a profile.'
 complete -c eun -n '__eun_at_topic \'profile\'' -a 'show' -d 'Show a profile.'
 complete -c eun -n '__eun_at_topic \'profile\'' -a 'use' -d 'Make a profile the active one.'
+complete -c eun -n '__eun_at_topic \'token\'' -a 'clear' -d 'Drop cached tokens.'
+complete -c eun -n '__eun_at_topic \'token\'' -a 'exec' -d 'Run a command with a fresh token in its environment.'
 complete -c eun -n '__eun_at_topic \'token\'' -a 'get' -d 'Print a bearer token for a service account.'
+complete -c eun -n '__eun_at_topic \'token\'' -a 'inspect' -d 'Decode a JWT: header, claims, expiry.'
 complete -c eun -n '__eun_at_topic \'emulator\'' -a 'start' -d 'Run the local emulator of both server flavors.'
 
 complete -c eun -n '__eun_in \'completion\'' -l json -d 'Format output as json.'
@@ -166,6 +175,29 @@ complete -c eun -n '__eun_in \'profile use\'' -l profile -x -a '(__eun_dynamic p
 complete -c eun -n '__eun_in \'profile use\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
 complete -c eun -n '__eun_in \'profile use\'' -l help -d 'Show help.'
 complete -c eun -n '__eun_in \'profile use\' 1' -a '(__eun_dynamic profiles)' -d 'Profile name.'
+complete -c eun -n '__eun_in \'token clear\'' -l all -d 'Drop every cached token.'
+complete -c eun -n '__eun_in \'token clear\'' -l audience -x -d 'Audience to request (Auth0, Okta) (default: $EUN_AUDIENCE).'
+complete -c eun -n '__eun_in \'token clear\'' -l client-id -x -a '(__eun_dynamic client-ids)' -d 'Client id of the service account (default: $EUN_CLIENT_ID, else the profile\'s default account).'
+complete -c eun -n '__eun_in \'token clear\'' -l issuer -x -d 'OIDC issuer; the token endpoint comes from its discovery document (default: $EUN_ISSUER, else the profile\'s).'
+complete -c eun -n '__eun_in \'token clear\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'token clear\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'token clear\'' -l resource -x -d 'RFC 8707 resource indicator; repeatable (default: $EUN_RESOURCE).'
+complete -c eun -n '__eun_in \'token clear\'' -l scope -x -d 'Scope to request; repeat it or separate scopes with spaces (default: $EUN_SCOPE).'
+complete -c eun -n '__eun_in \'token clear\'' -l token-url -x -d 'Token endpoint, to skip discovery (default: $EUN_TOKEN_URL).'
+complete -c eun -n '__eun_in \'token clear\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'token clear\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'token exec\'' -l audience -x -d 'Audience to request (Auth0, Okta) (default: $EUN_AUDIENCE).'
+complete -c eun -n '__eun_in \'token exec\'' -l client-id -x -a '(__eun_dynamic client-ids)' -d 'Client id of the service account (default: $EUN_CLIENT_ID, else the profile\'s default account).'
+complete -c eun -n '__eun_in \'token exec\'' -l env -x -d 'Name of the variable that holds the token.'
+complete -c eun -n '__eun_in \'token exec\'' -l force-refresh -d 'Mint a new token even if the cached one is good.'
+complete -c eun -n '__eun_in \'token exec\'' -l issuer -x -d 'OIDC issuer; the token endpoint comes from its discovery document (default: $EUN_ISSUER, else the profile\'s).'
+complete -c eun -n '__eun_in \'token exec\'' -l min-ttl -x -d 'The token must stay valid at least this long (e.g. 90s, 10m, 1h).'
+complete -c eun -n '__eun_in \'token exec\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'token exec\'' -l resource -x -d 'RFC 8707 resource indicator; repeatable (default: $EUN_RESOURCE).'
+complete -c eun -n '__eun_in \'token exec\'' -l scope -x -d 'Scope to request; repeat it or separate scopes with spaces (default: $EUN_SCOPE).'
+complete -c eun -n '__eun_in \'token exec\'' -l token-url -x -d 'Token endpoint, to skip discovery (default: $EUN_TOKEN_URL).'
+complete -c eun -n '__eun_in \'token exec\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'token exec\'' -l help -d 'Show help.'
 complete -c eun -n '__eun_in \'token get\'' -l audience -x -d 'Audience to request (Auth0, Okta) (default: $EUN_AUDIENCE).'
 complete -c eun -n '__eun_in \'token get\'' -l client-id -x -a '(__eun_dynamic client-ids)' -d 'Client id of the service account (default: $EUN_CLIENT_ID, else the profile\'s default account).'
 complete -c eun -n '__eun_in \'token get\'' -l force-refresh -d 'Mint a new token even if the cached one is good.'
@@ -179,3 +211,9 @@ complete -c eun -n '__eun_in \'token get\'' -l scope -x -d 'Scope to request; re
 complete -c eun -n '__eun_in \'token get\'' -l token-url -x -d 'Token endpoint, to skip discovery (default: $EUN_TOKEN_URL).'
 complete -c eun -n '__eun_in \'token get\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
 complete -c eun -n '__eun_in \'token get\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'token inspect\'' -l issuer -x -d 'Issuer to verify against (default: $EUN_ISSUER, else the profile\'s).'
+complete -c eun -n '__eun_in \'token inspect\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'token inspect\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'token inspect\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'token inspect\'' -l verify -d 'Verify the signature against the issuer\'s JWKS.'
+complete -c eun -n '__eun_in \'token inspect\'' -l help -d 'Show help.'

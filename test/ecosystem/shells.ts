@@ -68,26 +68,14 @@ export async function completeFish(lines: Line[], env: Record<string, string> = 
 
 const ZSH_CAPTURE = join(ROOT, 'test', 'ecosystem', 'fixtures', 'zsh-complete.zsh');
 
-/** Completes one line in an interactive zsh on a pty (zpty) with compinit and `_eun` on fpath. */
-export async function completeZshOne(words: Line, env: Record<string, string> = {}, dir = COMPLETIONS): Promise<string[]> {
-  const { stdout } = await run('zsh', ['-f', ZSH_CAPTURE, dir, typed(words)], {
-    env: envWithNode({ HOME: env.HOME ?? '/nonexistent', ...env }),
-    timeout: 15_000,
-  });
-  return stdout
-    .split('\n')
-    .map((l) => l.replace(/\r$/, ''))
-    .filter((l) => l.trim() !== '')
-    .map((l) => l.split(' -- ')[0]!);
-}
-
-/** Completes lines in zsh, a few at a time. */
+/** Completes lines in one interactive zsh on a pty (zpty) with compinit and `_eun` on fpath; matches only. */
 export async function completeZsh(lines: Line[], env: Record<string, string> = {}, dir = COMPLETIONS): Promise<string[][]> {
-  const results: string[][] = [];
-  for (let i = 0; i < lines.length; i += 4) {
-    results.push(...(await Promise.all(lines.slice(i, i + 4).map((l) => completeZshOne(l, env, dir)))));
-  }
-  return results;
+  const { stdout } = await run('zsh', ['-f', ZSH_CAPTURE, dir, ...lines.map(typed)], {
+    env: envWithNode({ HOME: env.HOME ?? '/nonexistent', ...env }),
+    timeout: 25_000,
+    maxBuffer: 8 << 20,
+  });
+  return splitRuns(stdout, lines.length).map((r) => r.map((l) => l.split(' -- ')[0]!));
 }
 
 /** A command of the manifest, as the tests see it. */
