@@ -61,8 +61,12 @@ export class Sandbox {
   }
 }
 
-/** Variables a test must not inherit: they change what eun does (NODE_ENV=test makes oclif look for TypeScript sources). */
-const INHERITED_DROP = /^(EUN_|XDG_|DEBUG$|NODE_ENV$|VITEST|CI$|NO_COLOR$|FORCE_COLOR$|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$)/;
+/**
+ * Variables a test must not inherit: they change what eun does (NODE_ENV=test makes oclif look
+ * for TypeScript sources; a desktop's DBUS_SESSION_BUS_ADDRESS would reach the developer's own
+ * keychain: tests that want one pass the one of test/helpers/keyring.ts).
+ */
+const INHERITED_DROP = /^(EUN_|XDG_|DBUS_SESSION_BUS_ADDRESS$|DEBUG$|NODE_ENV$|VITEST|CI$|NO_COLOR$|FORCE_COLOR$|HTTPS?_PROXY$|https?_proxy$|NO_PROXY$|no_proxy$)/;
 
 /** Runs `node bin/run.js ARGS…` as a subprocess and collects its output. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
