@@ -48,6 +48,12 @@ end
 # kind, the number of positional arguments so far, the --profile given, and whether -- was seen.
 function __eun_state
     set -l tokens (commandline -opc)
+    # Every rule's condition asks; parse each command line once.
+    set -l key (string join \x1f -- $tokens)
+    if set -q __eun_state_value[1]; and test "$key" = "$__eun_state_key"
+        printf '%s\n' $__eun_state_value
+        return
+    end
     set -e tokens[1]
     set -l id ''
     set -l kind topic
@@ -89,7 +95,9 @@ function __eun_state
         set nargs (math $nargs + 1)
     end
     test "$profile" = next; and set profile ''
-    printf '%s\n' "$id" $kind $nargs "$profile" $dashdash
+    set -g __eun_state_key $key
+    set -g __eun_state_value "$id" $kind $nargs "$profile" $dashdash
+    printf '%s\n' $__eun_state_value
 end
 
 # True when the line is at topic $argv[1] (a subcommand is expected there).

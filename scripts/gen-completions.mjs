@@ -524,6 +524,12 @@ function fish(model) {
   out.push(`# kind, the number of positional arguments so far, the --profile given, and whether -- was seen.`);
   out.push(`function __${bin}_state`);
   out.push(`    set -l tokens (commandline -opc)
+    # Every rule's condition asks; parse each command line once.
+    set -l key (string join \\x1f -- $tokens)
+    if set -q __${bin}_state_value[1]; and test "$key" = "$__${bin}_state_key"
+        printf '%s\\n' $__${bin}_state_value
+        return
+    end
     set -e tokens[1]
     set -l id ''
     set -l kind topic
@@ -565,7 +571,9 @@ function fish(model) {
         set nargs (math $nargs + 1)
     end
     test "$profile" = next; and set profile ''
-    printf '%s\\n' "$id" $kind $nargs "$profile" $dashdash
+    set -g __${bin}_state_key $key
+    set -g __${bin}_state_value "$id" $kind $nargs "$profile" $dashdash
+    printf '%s\\n' $__${bin}_state_value
 end
 
 # True when the line is at topic $argv[1] (a subcommand is expected there).
