@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { Command, Errors, Flags, Interfaces } from '@oclif/core';
 import type { Deps } from '../core/deps.js';
 import { EunError, ExitCode, UsageError, isEunError, sanitizeForTerminal } from '../core/errors.js';
+import { reportError } from './error-output.js';
 
 /** The flags every command has (oclif adds `--json` through `enableJsonFlag`). */
 export const baseFlags = {
@@ -113,20 +114,6 @@ export abstract class EunCommand extends Command {
   }
 
   override async catch(thrown: Error & { exitCode?: number }): Promise<void> {
-    const err = toEunError(thrown, this.id);
-    process.exitCode = err.exitCode;
-    const verbose = this.verbose || Boolean(process.env.DEBUG);
-    if (this.jsonEnabled()) {
-      const error: { code: string; message: string; hint?: string } = { code: err.code, message: err.message };
-      if (err.hint) error.hint = err.hint;
-      process.stdout.write(`${JSON.stringify({ error })}\n`);
-    } else {
-      process.stderr.write(`eun: ${sanitizeForTerminal(err.message)}\n`);
-      if (err.hint) process.stderr.write(`hint: ${sanitizeForTerminal(err.hint)}\n`);
-    }
-    if (verbose) {
-      const detail = err.cause instanceof Error ? err.cause : err;
-      process.stderr.write(`${sanitizeForTerminal(detail.stack ?? String(detail))}\n`);
-    }
+    reportError(toEunError(thrown, this.id), { json: this.jsonEnabled(), verbose: this.verbose || Boolean(process.env.DEBUG) });
   }
 }

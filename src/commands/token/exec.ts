@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { Flags } from '@oclif/core';
+import { EunCommand } from '../../cli/base-command.js';
+import { tokenFreshnessFlags, tokenSelectionFlags } from '../../cli/token-flags.js';
+import { NotFoundError, UsageError } from '../../core/errors.js';
+import { getToken, tokenOptionsFromFlags } from '../../core/tokens/get-token.js';
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+
+export default class TokenExec extends EunCommand {
+  static override summary = 'Run a command with a fresh token in its environment.';
+  static override description =
+    'Gets a token as `eun token get` does and runs CMD with it in $EUN_ACCESS_TOKEN (or --env NAME) and its expiry (ISO-8601 UTC) in $EUN_ACCESS_TOKEN_EXPIRES_AT (NAME_EXPIRES_AT), never on its command line. EUN_CLIENT_SECRET is not passed on. Signals go to the command, and its exit status comes back.';
+  static override examples = [
+    '<%= config.bin %> token exec -- sh -c \'curl -H "Authorization: Bearer $EUN_ACCESS_TOKEN" https://api.eunifyer.com/api/v1/partner/orgs\'',
+    '<%= config.bin %> token exec --env TF_VAR_token -- terraform apply',
+  ];
+  static override strict = false;
+  static override enableJsonFlag = false;
+  static override flags = {
+    ...tokenSelectionFlags,
+    ...tokenFreshnessFlags,
+    env: Flags.string({ description: 'Name of the variable that holds the token.', default: 'EUN_ACCESS_TOKEN' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags, argv } = await this.parse(TokenExec);
+    const command = argv as string[];
+    if (command.length === 0) throw new UsageError('missing CMD: eun token exec [FLAGS] -- CMD [ARGS…]');
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(flags.env)) throw new UsageError(`invalid --env ${JSON.stringify(flags.env)}: use letters, digits and _`);
+    const token = await getToken(this.deps, tokenOptionsFromFlags(flags));
+    const env: NodeJS.ProcessEnv = { ...process.env, [flags.env]: token.accessToken };
+    // The child gets a token, not the means to mint more.
+    delete env.EUN_CLIENT_SECRET;
+    if (token.expiresAt !== undefined) env[`${flags.env}_EXPIRES_AT`] = new Date(token.expiresAt).toISOString();
+    else delete env[`${flags.env}_EXPIRES_AT`];
+
+    const [file, ...args] = command as [string, ...string[]];
+    const child = spawn(file, args, { env, stdio: 'inherit' });
+    const forward = (signal: NodeJS.Signals) => () => void child.kill(signal);
+    const handlers = FORWARDED.map((signal) => [signal, forward(signal)] as const);
+    for (const [signal, handler] of handlers) process.on(signal, handler);
+    try {
+      process.exitCode = await new Promise<number>((resolve, reject) => {
+        child.on('error', (err: NodeJS.ErrnoException) =>
+          reject(
+            err.code === 'ENOENT'
+              ? new NotFoundError(`command not found: ${file}`, { hint: 'check the name and your PATH' })
+              : new UsageError(`cannot run ${file}: ${err.message}`),
+          ),
+        );
+        child.on('exit', (code, signal) => resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1)));
+      });
+    } finally {
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { Flags } from '@oclif/core';
+import { EunCommand } from '../../cli/base-command.js';
+import { tokenFreshnessFlags, tokenSelectionFlags } from '../../cli/token-flags.js';
+import { getToken, tokenOptionsFromFlags } from '../../core/tokens/get-token.js';
+import { type TokenJson, tokenJson, tokenLine } from '../../core/tokens/output.js';
+
+export default class TokenGet extends EunCommand {
+  static override summary = 'Print a bearer token for a service account.';
+  static override description =
+    'Prints a client-credentials access token and a newline, from the cache while it is still good (more than 60 s, or 10 % of its lifetime, left), else minted. Credentials come from flags, then EUN_CLIENT_ID / EUN_CLIENT_SECRET / EUN_ISSUER or EUN_TOKEN_URL / EUN_SCOPE / EUN_AUDIENCE / EUN_RESOURCE, then the profile\'s default service account and its stored secret. The client secret is never a flag. Many processes may ask at once: only one token request is made.';
+  static override examples = [
+    'curl -H "Authorization: Bearer $(<%= config.bin %> token get)" https://api.eunifyer.com/api/v1/partner/orgs',
+    'curl -H "$(<%= config.bin %> token get --header)" https://api.eunifyer.com/api/v1/partner/orgs',
+    'EUN_ISSUER=https://auth.example.com EUN_CLIENT_ID=ci_123 EUN_CLIENT_SECRET=… <%= config.bin %> token get --scope "orgs:read orgs:write"',
+    '<%= config.bin %> token get --min-ttl 10m --json',
+  ];
+  static override flags = {
+    ...tokenSelectionFlags,
+    ...tokenFreshnessFlags,
+    header: Flags.boolean({ description: 'Print "Authorization: Bearer <token>".', exclusive: ['json'] }),
+  };
+
+  async run(): Promise<TokenJson> {
+    const { flags } = await this.parse(TokenGet);
+    const result = await getToken(this.deps, tokenOptionsFromFlags(flags));
+    if (!this.jsonEnabled()) process.stdout.write(tokenLine(result, flags.header));
+    return tokenJson(result, this.deps.now());
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * The two pieces of undici that eun uses: its `request` API and `EnvHttpProxyAgent`.
+ *
+ * They are loaded from their own files rather than from undici's index, which also loads
+ * fetch, WebSocket, mocks and caches: that costs ~40 ms of start-up on every cold
+ * `eun token get`, more than the whole token request against a local issuer.
+ */
+import { createRequire } from 'node:module';
+import type { Dispatcher, EnvHttpProxyAgent as EnvHttpProxyAgentClass } from 'undici';
+
+const require = createRequire(import.meta.url);
+
+/** undici's `request`, called with the dispatcher as `this`. */
+export type RawRequest = (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+
+/** undici's `request` function (lib/api/api-request.js). */
+export const rawRequest = require('undici/lib/api/api-request.js') as RawRequest;
+
+/** undici's `EnvHttpProxyAgent`: HTTP(S)_PROXY and NO_PROXY from the environment. */
+export const EnvHttpProxyAgent = require('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgentClass;

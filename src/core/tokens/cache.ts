@@ -1,0 +1,63 @@
+/**
+ * Reading the token cache: kept free of heavy imports, because a cache hit of
+ * `eun token get` runs nothing else.
+ */
+import { readFileSync } from 'node:fs';
+import { type TokenKey, canonicalKey } from './key.js';
+
+/** One cached token, as stored (no secret: the client secret never reaches the cache). */
+export interface CachedToken {
+  version: 1;
+  key: TokenKey;
+  accessToken: string;
+  tokenType: string;
+  /** Granted scope, as the issuer said (or as requested). */
+  scope?: string;
+  /** When it was received, ms since the epoch. */
+  issuedAt: number;
+  /** When it expires, ms since the epoch. */
+  expiresAt: number;
+}
+
+/** Reuse a token until this close to expiry... */
+export const EXPIRY_MARGIN_MS = 60_000;
+/** ...or this fraction of its lifetime, if shorter. */
+export const EXPIRY_MARGIN_FRACTION = 0.1;
+
+/** Reads the cached token of `key`; a missing, corrupt or foreign file is a miss, never an error. */
+export function readCachedToken(file: string, key: TokenKey): CachedToken | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const entry = JSON.parse(text) as CachedToken;
+    if (
+      entry?.version !== 1 ||
+      typeof entry.accessToken !== 'string' ||
+      entry.accessToken === '' ||
+      typeof entry.tokenType !== 'string' ||
+      !Number.isFinite(entry.issuedAt) ||
+      !Number.isFinite(entry.expiresAt) ||
+      typeof entry.key !== 'object' ||
+      canonicalKey(entry.key) !== canonicalKey(key)
+    ) {
+      return undefined;
+    }
+    return entry;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True when the token is good to hand out: more than the expiry margin left (60 s, or 10 %
+ * of its lifetime if shorter) and at least `minTtlMs`.
+ */
+export function isFresh(entry: CachedToken, now: number, minTtlMs = 0): boolean {
+  const remaining = entry.expiresAt - now;
+  const margin = Math.min(EXPIRY_MARGIN_MS, (entry.expiresAt - entry.issuedAt) * EXPIRY_MARGIN_FRACTION);
+  return remaining > margin && remaining >= minTtlMs;
+}

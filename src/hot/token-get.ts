@@ -1,0 +1,81 @@
+/**
+ * The hot path of `eun token get`, reached from bin/run.js without loading oclif. It parses
+ * argv with node:util and runs the same core code as the `token get` command; anything it
+ * does not understand (`--help`, unknown flags, bad values) goes back to oclif.
+ */
+import { parseArgs } from 'node:util';
+import type { Deps } from '../core/deps.js';
+import { EunError, ExitCode, isEunError, sanitizeForTerminal } from '../core/errors.js';
+import { reportError } from '../cli/error-output.js';
+import { getToken, tokenOptionsFromFlags } from '../core/tokens/get-token.js';
+import { tokenJson, tokenLine } from '../core/tokens/output.js';
+
+const OPTIONS = {
+  'client-id': { type: 'string' },
+  scope: { type: 'string', multiple: true },
+  audience: { type: 'string' },
+  resource: { type: 'string', multiple: true },
+  issuer: { type: 'string' },
+  'token-url': { type: 'string' },
+  'min-ttl': { type: 'string' },
+  header: { type: 'boolean' },
+  json: { type: 'boolean' },
+  'force-refresh': { type: 'boolean' },
+  profile: { type: 'string' },
+  verbose: { type: 'boolean' },
+} as const;
+
+/** `Deps` of this process, built without oclif (and without touching stdin unless asked). */
+function hotDeps(verbose: boolean): Deps {
+  const debugOn = verbose || Boolean(process.env.DEBUG);
+  return {
+    env: process.env,
+    now: () => Date.now(),
+    stdout: { write: (text) => void process.stdout.write(text), get isTTY() { return Boolean(process.stdout.isTTY); } },
+    stderr: { write: (text) => void process.stderr.write(text), get isTTY() { return Boolean(process.stderr.isTTY); } },
+    get stdinIsTTY() {
+      return Boolean(process.stdin.isTTY);
+    },
+    platform: process.platform,
+    get homedir() {
+      return process.env.HOME || process.getBuiltinModule('node:os').homedir();
+    },
+    debug: (message) => {
+      if (debugOn) process.stderr.write(`eun: ${sanitizeForTerminal(message)}\n`);
+    },
+  };
+}
+
+/** Reports an error as the commands do (an unexpected one as the base command words it). */
+function report(thrown: unknown, json: boolean, verbose: boolean): void {
+  const err = isEunError(thrown)
+    ? thrown
+    : new EunError('unexpected', ExitCode.unexpected, `unexpected error: ${thrown instanceof Error ? thrown.message : String(thrown)}`, {
+        hint: 'run again with --verbose for details',
+        cause: thrown,
+      });
+  reportError(err, { json, verbose });
+}
+
+/**
+ * Runs `eun token get ARGV…`. Returns false, having done nothing, when oclif should handle
+ * the command line instead.
+ */
+export async function run(argv: string[]): Promise<boolean> {
+  let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; strict: true }>>['values'];
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch {
+    return false;
+  }
+  if (values.header && values.json) return false; // oclif reports the conflict
+  const verbose = Boolean(values.verbose) || Boolean(process.env.DEBUG);
+  const deps = hotDeps(verbose);
+  try {
+    const result = await getToken(deps, tokenOptionsFromFlags(values));
+    process.stdout.write(values.json ? `${JSON.stringify(tokenJson(result, deps.now()), null, 2)}\n` : tokenLine(result, Boolean(values.header)));
+  } catch (err) {
+    report(err, Boolean(values.json), verbose);
+  }
+  return true;
+}

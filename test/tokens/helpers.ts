@@ -1,0 +1,68 @@
+/** Shared bits of the token tests: a service account on the emulator and the env that selects it. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Deps } from '../../src/core/deps.js';
+import type { Emulator, Flavor, TestServiceAccount } from '../helpers/emulator.js';
+
+let counter = 0;
+
+/** A new service account (its own client id, so token counts are per test) and the CI env for it. */
+export async function ciAccount(
+  emu: Emulator,
+  flavor: Flavor = 'eunifyer',
+  scopes: string[] = ['partner:orgs:read'],
+): Promise<{ sa: TestServiceAccount; env: Record<string, string> }> {
+  const sa = await emu.createServiceAccount(flavor, { name: `tok-${process.pid}-${++counter}`, scopes });
+  const issuer = flavor === 'eunifyer' ? emu.eunifyer.issuer : emu.centrali.issuer;
+  return { sa, env: { EUN_ISSUER: issuer, EUN_CLIENT_ID: sa.clientId, EUN_CLIENT_SECRET: sa.clientSecret } };
+}
+
+/** Token requests the emulator saw from one client. */
+export async function requestsOf(emu: Emulator, clientId: string): Promise<number> {
+  return (await emu.stats()).tokenRequests.byClient[clientId] ?? 0;
+}
+
+/** Every file under `dir`, recursively. */
+export function filesUnder(dir: string): string[] {
+  let out: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out = out.concat(filesUnder(path));
+    else out.push(path);
+  }
+  return out;
+}
+
+/** The cached token files (not locks, not discovery) under a cache dir. */
+export function tokenFiles(cacheDir: string): string[] {
+  return filesUnder(join(cacheDir, 'tokens')).filter((f) => f.endsWith('.json'));
+}
+
+/** True when `secret` appears in any file under `dir` (asserted as a boolean, so a failure never prints it). */
+export function anyFileContains(dir: string, secret: string): boolean {
+  return filesUnder(dir).some((f) => readFileSync(f).includes(secret));
+}
+
+/** A JWT's shape: three base64url parts. */
+export const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** Deps for calling core/ directly in a test. */
+export function testDeps(env: Record<string, string | undefined>, debug: string[] = []): Deps {
+  const sink = { write: () => {}, isTTY: false };
+  return {
+    env,
+    now: () => Date.now(),
+    stdout: sink,
+    stderr: sink,
+    stdinIsTTY: false,
+    platform: process.platform,
+    homedir: env.HOME ?? '/nonexistent',
+    debug: (m) => void debug.push(m),
+  };
+}
