@@ -82,7 +82,7 @@ _eun_arg_values() {
 }
 
 _eun() {
-  local cur=${COMP_WORDS[COMP_CWORD]} prev= i w id= kind=topic nargs=0 dashdash=
+  local cur=${COMP_WORDS[COMP_CWORD]} prev= i w id= kind=topic nargs=0 dashdash= help=
   local _eun_kind _eun_words _eun_valued _eun_mode _eun_profile=
   COMPREPLY=()
   # COMP_WORDBREAKS splits --flag=value into --flag, =, value.
@@ -92,6 +92,10 @@ _eun() {
   fi
   # Walk the words before the cursor: topics and the command, then its flags and arguments.
   i=1
+  # eun help TOPIC COMMAND: complete the command path only.
+  if [[ ${COMP_WORDS[1]} == help ]] && (( COMP_CWORD > 1 )); then
+    help=1; i=2
+  fi
   while (( i < COMP_CWORD )); do
     w=${COMP_WORDS[i]}
     if [[ $w == "--" && $kind == command ]]; then dashdash=$i; break; fi
@@ -128,6 +132,7 @@ _eun() {
     COMPREPLY=($(compgen -W "$_eun_words" -- "$cur"))
     return 0
   fi
+  [[ -n $help ]] && return 0
   _eun_flags "$id"
   if [[ $prev == -* && $_eun_valued == *" $prev "* ]]; then
     _eun_flag_values "$id" "$prev"

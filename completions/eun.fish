@@ -57,6 +57,12 @@ function __eun_state
     set -e tokens[1]
     set -l id ''
     set -l kind topic
+    # `eun help TOPIC COMMAND`: the command path only (kind "help" offers nothing).
+    set -l help 0
+    if test "$tokens[1]" = help
+        set help 1
+        set -e tokens[1]
+    end
     set -l nargs 0
     set -l profile ''
     set -l skip 0
@@ -89,6 +95,7 @@ function __eun_state
             end
             set id $next
             set kind $k
+            test $help = 1; and test "$kind" = command; and set kind help
             test "$kind" = command; and set valued (__eun_valued "$id")
             continue
         end

@@ -269,7 +269,7 @@ function bash(model) {
   lines.push(`}`);
   lines.push(``);
   lines.push(String.raw`_${bin}() {
-  local cur=${'$'}{COMP_WORDS[COMP_CWORD]} prev= i w id= kind=topic nargs=0 dashdash=
+  local cur=${'$'}{COMP_WORDS[COMP_CWORD]} prev= i w id= kind=topic nargs=0 dashdash= help=
   local _${bin}_kind _${bin}_words _${bin}_valued _${bin}_mode _${bin}_profile=
   COMPREPLY=()
   # COMP_WORDBREAKS splits --flag=value into --flag, =, value.
@@ -279,6 +279,10 @@ function bash(model) {
   fi
   # Walk the words before the cursor: topics and the command, then its flags and arguments.
   i=1
+  # ${bin} help TOPIC COMMAND: complete the command path only.
+  if [[ ${'$'}{COMP_WORDS[1]} == help ]] && (( COMP_CWORD > 1 )); then
+    help=1; i=2
+  fi
   while (( i < COMP_CWORD )); do
     w=${'$'}{COMP_WORDS[i]}
     if [[ $w == "--" && $kind == command ]]; then dashdash=$i; break; fi
@@ -315,6 +319,7 @@ function bash(model) {
     COMPREPLY=($(compgen -W "$_${bin}_words" -- "$cur"))
     return 0
   fi
+  [[ -n $help ]] && return 0
   _${bin}_flags "$id"
   if [[ $prev == -* && $_${bin}_valued == *" $prev "* ]]; then
     _${bin}_flag_values "$id" "$prev"
@@ -450,7 +455,11 @@ function zsh(model) {
   out.push(``);
   out.push(String.raw`_${bin}() {
   local id= kind=topic w valued
-  integer i=2
+  integer i=2 help=0
+  # ${bin} help TOPIC COMMAND: complete the command path only.
+  if [[ ${'$'}{words[2]} == help ]] && (( CURRENT > 2 )); then
+    help=1; i=3
+  fi
   # Walk the topic words before the cursor to the command.
   while (( i < CURRENT )); do
     w=${'$'}{words[i]}
@@ -469,6 +478,7 @@ function zsh(model) {
     _${bin}_children "$id"
     return
   fi
+  (( help )) && return 1
   # Hand the words after the command id to _arguments as if the command were one word.
   words=("${bin} $id" "${'$'}{(@)words[i,-1]}")
   (( CURRENT -= i - 2 ))
@@ -533,6 +543,12 @@ function fish(model) {
     set -e tokens[1]
     set -l id ''
     set -l kind topic
+    # \`${bin} help TOPIC COMMAND\`: the command path only (kind "help" offers nothing).
+    set -l help 0
+    if test "$tokens[1]" = help
+        set help 1
+        set -e tokens[1]
+    end
     set -l nargs 0
     set -l profile ''
     set -l skip 0
@@ -565,6 +581,7 @@ function fish(model) {
             end
             set id $next
             set kind $k
+            test $help = 1; and test "$kind" = command; and set kind help
             test "$kind" = command; and set valued (__${bin}_valued "$id")
             continue
         end

@@ -107,6 +107,10 @@ function cases(commands: ManifestCommand[]): Array<[Line, string[]]> {
     [['eun', 'profile', 'show', 'l'], ['local.dev']],
     [['eun', 'profile', 'add', 'new', '--flavor', ''], ['centrali', 'eunifyer']],
     [['eun', 'completion', ''], ['bash', 'fish', 'zsh']],
+    // `eun help` takes a command path.
+    [['eun', 'help', ''], childrenOf(commands, '')],
+    [['eun', 'help', 'profile', ''], childrenOf(commands, 'profile')],
+    [['eun', 'help', 'profile', 'add', ''], []],
   ];
   // Every topic's subcommands (`eun sa `, `eun sa pat `, …).
   for (const topic of topics) list.push([['eun', ...topic.split(' '), ''], childrenOf(commands, topic)]);
