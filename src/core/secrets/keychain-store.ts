@@ -2,7 +2,7 @@ import { AuthError, LocalStateError } from '../errors.js';
 import { LockTimeoutError, withLock } from '../fs/lock.js';
 import { DamagedEntryError, deleteChunked, isPieceAccount, readChunked, writeChunked, type EntryBackend } from './chunks.js';
 import { KeychainChannel, KeychainFailure, type KeychainFailureKind } from './keychain-channel.js';
-import type { SecretRef, SecretStore } from './types.js';
+import { SESSION_ACCOUNT, type SecretRef, type SecretStore } from './types.js';
 
 /** Default time budget of one keychain operation (ms); `EUN_KEYCHAIN_TIMEOUT_MS` overrides it. */
 export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 3000;
@@ -40,8 +40,11 @@ export function keychainError(failure: KeychainFailure, failed: string): AuthErr
   });
 }
 
+/** A secret, for people: "the session (eun:ci@auth.example.com)". */
 function describe(ref: SecretRef): string {
-  return `${ref.service} ${ref.account}`;
+  const client = /^client:(.*)$/.exec(ref.account);
+  const what = ref.account === SESSION_ACCOUNT ? 'the session' : client ? `the client secret of ${client[1]}` : ref.account;
+  return `${what} (${ref.service})`;
 }
 
 /** The OS keychain, every call made in a worker process under a time budget. */

@@ -98,13 +98,29 @@ async function noticeFallback(deps: Deps, store: FileSecretStore, reason: string
   }
 }
 
+/** Stores already opened, by the Deps of a run: one keychain worker and one probe per run. */
+const opened = new WeakMap<Deps, Promise<ChosenSecretStore>>();
+
 /**
  * Opens the secret store for this run. `EUN_SECRET_STORE=file|keychain` forces one (a forced
  * keychain that does not answer is an AuthError, never a silent fallback). Otherwise the
  * keychain is probed within its budget, and when it does not answer the file store takes
- * over, with a warning on stderr (see `noticeFallback`).
+ * over, with a warning on stderr (see `noticeFallback`). Called again with the same `deps`
+ * (and no options), it returns the same store.
  */
-export async function openSecretStore(deps: Deps, options: OpenSecretStoreOptions = {}): Promise<ChosenSecretStore> {
+export function openSecretStore(deps: Deps, options: OpenSecretStoreOptions = {}): Promise<ChosenSecretStore> {
+  const reuse = Object.keys(options).length === 0;
+  const known = reuse ? opened.get(deps) : undefined;
+  if (known) return known;
+  const choosing = chooseSecretStore(deps, options);
+  if (reuse) {
+    opened.set(deps, choosing);
+    choosing.catch(() => opened.delete(deps));
+  }
+  return choosing;
+}
+
+async function chooseSecretStore(deps: Deps, options: OpenSecretStoreOptions): Promise<ChosenSecretStore> {
   const forced = deps.env.EUN_SECRET_STORE?.trim().toLowerCase() || undefined;
   if (forced !== undefined && forced !== 'file' && forced !== 'keychain') {
     throw new UsageError(`EUN_SECRET_STORE must be keychain or file (it is ${JSON.stringify(deps.env.EUN_SECRET_STORE)})`);
