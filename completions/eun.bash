@@ -128,7 +128,13 @@ _eun() {
     return 0
   fi
   if [[ $kind == topic ]]; then
-    _eun_children "$id"
+    if [[ $cur == -* ]]; then
+      [[ -n $help ]] && return 0
+      _eun_words=--help
+      [[ -z $id ]] && _eun_words+=" --version"
+    else
+      _eun_children "$id"
+    fi
     COMPREPLY=($(compgen -W "$_eun_words" -- "$cur"))
     return 0
   fi

@@ -315,7 +315,13 @@ function bash(model) {
     return 0
   fi
   if [[ $kind == topic ]]; then
-    _${bin}_children "$id"
+    if [[ $cur == -* ]]; then
+      [[ -n $help ]] && return 0
+      _${bin}_words=--help
+      [[ -z $id ]] && _${bin}_words+=" --version"
+    else
+      _${bin}_children "$id"
+    fi
     COMPREPLY=($(compgen -W "$_${bin}_words" -- "$cur"))
     return 0
   fi
@@ -475,7 +481,14 @@ function zsh(model) {
     [[ $kind == command ]] && break
   done
   if [[ $kind == topic ]]; then
-    _${bin}_children "$id"
+    if [[ $PREFIX == -* ]]; then
+      (( help )) && return 1
+      local -a opts=('--help:Show help.')
+      [[ -z $id ]] && opts+=('--version:Show the version.')
+      _describe -t options 'option' opts
+    else
+      _${bin}_children "$id"
+    fi
     return
   fi
   (( help )) && return 1
@@ -616,9 +629,10 @@ end
 complete -c ${bin} -f`);
   out.push(``);
   for (const [topic, list] of children) {
-    for (const c of list) {
-      out.push(`complete -c ${bin} -n ${fq(`__${bin}_at_topic ${fq(topic)}`)} -a ${fq(c.word)} -d ${fq(c.description)}`);
-    }
+    const cond = fq(`__${bin}_at_topic ${fq(topic)}`);
+    for (const c of list) out.push(`complete -c ${bin} -n ${cond} -a ${fq(c.word)} -d ${fq(c.description)}`);
+    if (list.length) out.push(`complete -c ${bin} -n ${cond} -l help -d 'Show help.'`);
+    if (topic === '') out.push(`complete -c ${bin} -n ${cond} -l version -d 'Show the version.'`);
   }
   out.push(``);
   const fishValues = (kind, options) => {

@@ -101,6 +101,8 @@ function cases(commands: ManifestCommand[]): Array<[Line, string[]]> {
     [['eun', ''], childrenOf(commands, '')],
     [['eun', 'pro'], ['profile']],
     [['eun', 'nosuchtopic', ''], []],
+    [['eun', '--'], ['--help', '--version']],
+    [['eun', 'profile', '--'], ['--help']],
     // Profile names from the config file, plus the built-in default.
     [['eun', 'profile', 'list', '--profile', ''], ['acme', 'default', 'local.dev']],
     [['eun', 'profile', 'use', ''], ['acme', 'default', 'local.dev']],
