@@ -162,12 +162,16 @@ export class Issuer {
     };
   }
 
-  /** With `--auto-approve`, approves each device authorization as soon as it is issued. */
+  /** Sets the device flow's poll interval; with `--auto-approve`, approves each device authorization as soon as it is issued. */
   private autoApproveMiddleware() {
     const path = this.routes.device_authorization;
     return async (koa: KoaContextWithOIDC, next: () => Promise<void>) => {
       await next();
-      if (!this.ctx.autoApprove || koa.path !== path || koa.status !== 200) return;
+      if (koa.path !== path || koa.status !== 200) return;
+      // oidc-provider names no interval (clients then poll every 5 s): say the configured one.
+      const body = koa.body as { interval?: number } | undefined;
+      if (body && typeof body === 'object') body.interval = this.ctx.settings.deviceInterval;
+      if (!this.ctx.autoApprove) return;
       const deviceCode = (koa.body as { device_code?: unknown } | undefined)?.device_code;
       if (typeof deviceCode === 'string') await this.approveDeviceAuthorization(deviceCode);
     };

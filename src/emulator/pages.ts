@@ -48,6 +48,7 @@ function loginForm(opts: { heading: string; intro: string; action: string; userC
     `<h1>${escapeHtml(opts.heading)}</h1>
 <p>${opts.intro}</p>
 ${opts.error ? `<p class="error" role="alert">${escapeHtml(opts.error)}</p>` : ''}
+<!-- Approve comes first: Enter in a field submits the first button. -->
 <form method="post" action="${escapeHtml(opts.action)}">
 <input type="hidden" name="form_token" value="${newFormToken()}">
 ${codeField}
@@ -56,8 +57,8 @@ ${codeField}
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password">
 <div class="buttons">
-<button type="submit" name="action" value="deny" class="deny" formnovalidate>Deny</button>
 <button type="submit" name="action" value="approve" class="approve">Approve</button>
+<button type="submit" name="action" value="deny" class="deny" formnovalidate>Deny</button>
 </div>
 </form>
 <p class="hint">Emulator demo user: <b>${DEMO_USER.username}</b> / <b>${DEMO_USER.password}</b></p>`,

@@ -6,6 +6,8 @@ export interface Settings {
   tokenTtl: Record<Flavor, number>;
   /** Lifetime of user access tokens, seconds. */
   userTokenTtl: number;
+  /** Poll interval of the device flow (`interval` of the device authorization response), seconds. */
+  deviceInterval: number;
   /** Delay added before every token endpoint response, ms. */
   tokenDelayMs: number;
   /** Requests allowed per window and bucket on the management and resource APIs. */
@@ -17,6 +19,7 @@ export function defaultSettings(): Settings {
   return {
     tokenTtl: { eunifyer: 900, centrali: 25200 },
     userTokenTtl: 900,
+    deviceInterval: 5,
     tokenDelayMs: 0,
     rateLimit: { limit: 1000, windowSeconds: 60 },
   };
@@ -38,6 +41,7 @@ export function applySettings(settings: Settings, input: Record<string, unknown>
     if (ttl.centrali !== undefined) settings.tokenTtl.centrali = positiveInt(ttl.centrali, 'tokenTtl.centrali');
   }
   if (input.userTokenTtl !== undefined) settings.userTokenTtl = positiveInt(input.userTokenTtl, 'userTokenTtl');
+  if (input.deviceInterval !== undefined) settings.deviceInterval = positiveInt(input.deviceInterval, 'deviceInterval');
   if (input.tokenDelayMs !== undefined) settings.tokenDelayMs = positiveInt(input.tokenDelayMs, 'tokenDelayMs', 0);
   const rate = input.rateLimit as Record<string, unknown> | undefined;
   if (rate !== undefined) {

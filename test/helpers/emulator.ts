@@ -13,6 +13,8 @@ export type { FaultSpec };
 export interface EmulatorSettings {
   tokenTtl?: { eunifyer?: number; centrali?: number };
   userTokenTtl?: number;
+  /** Device flow poll interval, seconds (default 5). */
+  deviceInterval?: number;
   tokenDelayMs?: number;
   rateLimit?: { limit: number; windowSeconds: number };
 }

@@ -53,13 +53,8 @@ export default class EmulatorStart extends EunCommand {
       throw err;
     }
     const { base, eunifyerIssuer, eunifyerApi, centraliIssuer } = emulator;
-    if (this.jsonEnabled()) {
-      process.stdout.write(`${JSON.stringify({ eunifyerIssuer, eunifyerApi, centraliIssuer, base })}\n`);
-    } else {
-      process.stdout.write(`eunifyer issuer: ${eunifyerIssuer}\neunifyer API:    ${eunifyerApi}\ncentrali issuer: ${centraliIssuer}\n`);
-      this.info(`eun emulator listening on ${base} (demo user: demo / demo${flags['auto-approve'] ? ', logins auto-approved' : ''}); Ctrl-C to stop`);
-    }
-    await new Promise<void>((done) => {
+    // Listen for signals before printing the ready line: a test may signal as soon as it reads it.
+    const stopped = new Promise<void>((done) => {
       const stop = () => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
@@ -68,5 +63,12 @@ export default class EmulatorStart extends EunCommand {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    if (this.jsonEnabled()) {
+      process.stdout.write(`${JSON.stringify({ eunifyerIssuer, eunifyerApi, centraliIssuer, base })}\n`);
+    } else {
+      process.stdout.write(`eunifyer issuer: ${eunifyerIssuer}\neunifyer API:    ${eunifyerApi}\ncentrali issuer: ${centraliIssuer}\n`);
+      this.info(`eun emulator listening on ${base} (demo user: demo / demo${flags['auto-approve'] ? ', logins auto-approved' : ''}); Ctrl-C to stop`);
+    }
+    await stopped;
   }
 }
