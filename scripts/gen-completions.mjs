@@ -46,7 +46,10 @@ function argKind(commandId, arg) {
   return KIND.none;
 }
 
-/** The first sentence-ish line of a text, for one-line descriptions. */
+/** Code-unit order: the same on every machine, unlike localeCompare, so output never churns. */
+const byText = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The first line of a text, for one-line descriptions. */
 function oneLine(text) {
   return String(text ?? '')
     .replaceAll('<%= config.bin %>', 'eun')
@@ -82,7 +85,7 @@ export function loadModel(root = ROOT, manifestFile = join(root, 'oclif.manifest
           description: oneLine(f.summary ?? f.description),
           kind: f.type === 'option' ? flagKind(f) : KIND.none,
         }))
-        .sort((a, b) => a.name.localeCompare(b.name));
+        .sort((a, b) => byText(a.name, b.name));
       flags.push({ name: 'help', takesValue: false, multiple: false, allowNo: false, options: [], description: 'Show help.', kind: KIND.none });
       const args = Object.values(raw.args ?? {}).map((a) => ({
         name: a.name,
@@ -109,7 +112,7 @@ export function loadModel(root = ROOT, manifestFile = join(root, 'oclif.manifest
     const id = name.replaceAll(':', ' ');
     if (ids.some((c) => c.startsWith(`${id} `))) topics.set(id, oneLine(topic.description));
   }
-  for (const id of [...commands.keys(), ...aliases.keys()]) {
+  for (const id of commands.keys()) {
     const words = id.split(' ');
     for (let i = 1; i < words.length; i++) {
       const topic = words.slice(0, i).join(' ');
@@ -126,9 +129,9 @@ export function loadModel(root = ROOT, manifestFile = join(root, 'oclif.manifest
     const siblings = children.get(parentOf(id));
     if (!siblings.some((c) => c.word === lastWord(id))) siblings.push({ word: lastWord(id), description: command.summary });
   }
-  for (const list of children.values()) list.sort((a, b) => a.word.localeCompare(b.word));
+  for (const list of children.values()) list.sort((a, b) => byText(a.word, b.word));
   for (const [alias, command] of aliases) if (!commands.has(alias)) commands.set(alias, { ...command, id: alias, alias: true });
-  const sortedCommands = [...commands.values()].sort((a, b) => a.id.localeCompare(b.id));
+  const sortedCommands = [...commands.values()].sort((a, b) => byText(a.id, b.id));
   return { bin, commands: sortedCommands, topics, children };
 }
 
