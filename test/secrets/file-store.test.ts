@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { LocalStateError } from '../../src/core/errors.js';
@@ -56,7 +56,7 @@ describe('file secret store', () => {
 
   test.each([
     ['not JSON', '{"version":1,"secrets":{"a":'],
-    ['another format', '{"version":7,"secrets":{}}'],
+    ['another format', '["version",1]'],
     ['a non-string secret', '{"version":1,"secrets":{"s":{"a":42}}}'],
   ])('a damaged store (%s) is reported with the file and a way out, and never overwritten', async (_, content) => {
     mkdirSync(join(dir, 'config'), { mode: 0o700 });
@@ -70,6 +70,28 @@ describe('file secret store', () => {
       expect((err as LocalStateError).hint).toContain(`mv ${path}`);
     }
     expect(readFileSync(path, 'utf8')).toBe(content);
+  });
+
+  test('a store written by a newer eun is reported as such and left alone', async () => {
+    mkdirSync(join(dir, 'config'), { mode: 0o700 });
+    writeFileSync(path, '{"version":2,"secrets":{}}', { mode: 0o600 });
+    const err = await new FileSecretStore(path).set(ref, 'x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LocalStateError);
+    expect((err as Error).message).toBe(`the secret store ${path} was written by a newer eun (format 2)`);
+    expect(readFileSync(path, 'utf8')).toBe('{"version":2,"secrets":{}}');
+  });
+
+  test('a writer that cannot get the lock in time says who to blame, and writes nothing', async () => {
+    const store = new FileSecretStore(path, { lockTimeoutMs: 200 });
+    await store.set(ref, 'before');
+    // A live process (this one) holds the lock.
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'n', at: Date.now() }));
+    const err = await store.set(ref, 'after').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LocalStateError);
+    expect((err as Error).message).toBe(`cannot change the secret store ${path}: another eun process holds ${path}.lock`);
+    expect((err as LocalStateError).hint).toBe(`if no other eun is running, remove ${path}.lock`);
+    rmSync(`${path}.lock`);
+    expect(await store.get(ref)).toBe('before');
   });
 
   test.skipIf(isRoot || process.platform === 'win32')('an unreadable store is reported, not treated as empty', async () => {

@@ -3,7 +3,8 @@
  * must end every call with a clear message within the budget, whatever the keychain does.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { AuthError, ExitCode } from '../../src/core/errors.js';
@@ -60,6 +61,22 @@ describe('no D-Bus session bus: fails fast', () => {
     expect((get.error as AuthError).message).toMatch(/^cannot read .* in the OS keychain: (no D-Bus session bus|the D-Bus session bus does not answer)$/);
     expect((get.error as AuthError).hint).toContain('EUN_SECRET_STORE=file');
   });
+});
+
+test('a keychain library that does not load (broken install): a clear reason, at once', async () => {
+  // The worker, away from node_modules, cannot find @napi-rs/keyring.
+  const dir = mkdtempSync(join(tmpdir(), 'eun-worker-'));
+  try {
+    const workerPath = join(dir, 'keychain-worker.ts');
+    copyFileSync(join(ROOT, 'src', 'core', 'secrets', 'keychain-worker.ts'), workerPath);
+    const store = keychainStore(recordingDeps({}), { workerPath });
+    stores.push(store);
+    const probe = await timed(() => store.probe());
+    expect((probe.error as KeychainFailure).reason).toBe('the keychain library does not load on this system');
+    expect(probe.ms).toBeLessThan(1500);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe.skipIf(skipWithoutSecretService())('a session bus without a working Secret Service', () => {

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
-import { LocalStateError, isEunError } from '../errors.js';
+import { LocalStateError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
-import { LockTimeoutError, withLock } from '../fs/lock.js';
+import { withStoreLock } from './store-lock.js';
 import type { SecretRef, SecretStore } from './types.js';
 
 /** The file's content: secrets by service, then by account. */
@@ -114,6 +114,11 @@ export class FileSecretStore implements SecretStore {
       throw this.damaged('not valid JSON');
     }
     const document = parsed as Partial<SecretsDocument> | null;
+    if (typeof document === 'object' && document !== null && typeof document.version === 'number' && document.version > 1) {
+      throw new LocalStateError(`the secret store ${this.path} was written by a newer eun (format ${document.version})`, {
+        hint: 'upgrade eun',
+      });
+    }
     if (typeof document !== 'object' || document === null || document.version !== 1) throw this.damaged('unknown format');
     const secrets = document.secrets;
     if (typeof secrets !== 'object' || secrets === null || Array.isArray(secrets) || !Object.values(secrets).every(isStringRecord)) {
@@ -124,36 +129,22 @@ export class FileSecretStore implements SecretStore {
 
   /** Re-reads under the lock, applies `change`, and writes when it says something changed. */
   private async update(change: (document: SecretsDocument) => boolean): Promise<void> {
-    const lockPath = `${this.path}.lock`;
-    try {
-      await withLock(
-        lockPath,
-        async () => {
-          const document = await this.read();
-          if (!change(document)) return;
-          try {
-            await writeFileAtomic(this.path, `${JSON.stringify(document, null, 2)}\n`, 0o600);
-          } catch (err) {
-            throw new LocalStateError(`cannot write the secret store ${this.path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
-              hint: `check that the directory of ${this.path} is yours and writable`,
-              cause: err,
-            });
-          }
-        },
-        { timeoutMs: this.options.lockTimeoutMs ?? 15_000 },
-      );
-    } catch (err) {
-      if (err instanceof LockTimeoutError) {
-        throw new LocalStateError(`the secret store ${this.path} is locked by another eun process`, {
-          hint: `if no other eun is running, remove ${lockPath}`,
-        });
-      }
-      const code = (err as NodeJS.ErrnoException).code;
-      if (isEunError(err) || code === undefined) throw err;
-      throw new LocalStateError(`cannot lock the secret store ${this.path} (${code})`, {
-        hint: `check that the directory of ${this.path} is yours and writable`,
-        cause: err,
-      });
-    }
+    await withStoreLock(
+      `${this.path}.lock`,
+      `change the secret store ${this.path}`,
+      async () => {
+        const document = await this.read();
+        if (!change(document)) return;
+        try {
+          await writeFileAtomic(this.path, `${JSON.stringify(document, null, 2)}\n`, 0o600);
+        } catch (err) {
+          throw new LocalStateError(`cannot write the secret store ${this.path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
+            hint: `check that the directory of ${this.path} is yours and writable`,
+            cause: err,
+          });
+        }
+      },
+      this.options.lockTimeoutMs ?? 15_000,
+    );
   }
 }

@@ -35,6 +35,9 @@ export function classifyKeychainError(message: string, env: Readonly<Record<stri
   if (/prompt was dismissed|is locked|User interaction is not allowed|interaction not allowed/i.test(message)) {
     return new KeychainFailure('locked', 'the keyring is locked and cannot be unlocked here', message);
   }
+  if (/cannot load @napi-rs\/keyring/.test(message)) {
+    return new KeychainFailure('failed', 'the keychain library does not load on this system', message);
+  }
   return new KeychainFailure('failed', 'the keychain call failed', message);
 }
 

@@ -1,7 +1,7 @@
 import { AuthError, LocalStateError } from '../errors.js';
-import { LockTimeoutError, withLock } from '../fs/lock.js';
 import { DamagedEntryError, deleteChunked, isPieceAccount, readChunked, writeChunked, type EntryBackend } from './chunks.js';
 import { KeychainChannel, KeychainFailure, type KeychainFailureKind } from './keychain-channel.js';
+import { withStoreLock } from './store-lock.js';
 import { SESSION_ACCOUNT, type SecretRef, type SecretStore } from './types.js';
 
 /** Default time budget of one keychain operation (ms); `EUN_KEYCHAIN_TIMEOUT_MS` overrides it. */
@@ -120,16 +120,7 @@ export class KeychainStore implements SecretStore {
   }
 
   /** Like `run`, holding the writers' lock; the budget starts once the lock is held. */
-  private async locked<T>(what: string, fn: (backend: EntryBackend, deadline: number) => Promise<T>): Promise<T> {
-    try {
-      return await withLock(this.options.lockPath, () => this.run(what, fn), { timeoutMs: 4 * this.options.timeoutMs + 5000 });
-    } catch (err) {
-      if (err instanceof LockTimeoutError) {
-        throw new LocalStateError(`cannot ${what}: another eun process holds ${err.lockPath}`, {
-          hint: `if no other eun is running, remove ${err.lockPath}`,
-        });
-      }
-      throw err;
-    }
+  private locked<T>(what: string, fn: (backend: EntryBackend, deadline: number) => Promise<T>): Promise<T> {
+    return withStoreLock(this.options.lockPath, what, () => this.run(what, fn), 4 * this.options.timeoutMs + 5000);
   }
 }
