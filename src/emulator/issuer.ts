@@ -140,6 +140,10 @@ export class Issuer {
       if (koa.path !== tokenPath || koa.method !== 'POST') return next();
       if (this.ctx.settings.tokenDelayMs > 0) await new Promise((r) => setTimeout(r, this.ctx.settings.tokenDelayMs));
       await next();
+      const answer = koa.body as { error?: string; error_description?: string } | undefined;
+      if (this.flavor === 'centrali' && answer?.error === 'invalid_client') {
+        answer.error_description = 'Invalid client credentials'; // centrali's documented message
+      }
       const body = (koa.oidc as unknown as { body?: Record<string, unknown> } | undefined)?.body ?? {};
       const auth = koa.headers.authorization ?? '';
       let clientId = typeof body.client_id === 'string' ? body.client_id : null;

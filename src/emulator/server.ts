@@ -62,7 +62,10 @@ function silenceProviderNotices(): void {
   }
 }
 
+/** The host to put in URLs: a wildcard address is reached through loopback. */
 function hostForUrl(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
   return host.includes(':') ? `[${host}]` : host;
 }
 

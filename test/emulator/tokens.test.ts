@@ -109,6 +109,7 @@ describe.each([
     const wrong = await mint(flavor, { clientId: sa.clientId, clientSecret: `sk_${'0'.repeat(64)}` });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toBe('invalid_client');
+    if (flavor === 'centrali') expect(wrong.body.error_description).toBe('Invalid client credentials');
     const nobody = await mint(flavor, { clientId: 'ci_nobodynobodynobody', clientSecret: sa.clientSecret });
     expect(nobody.body.error).toBe('invalid_client');
   });

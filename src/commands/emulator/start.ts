@@ -53,6 +53,9 @@ export default class EmulatorStart extends EunCommand {
       throw err;
     }
     const { base, eunifyerIssuer, eunifyerApi, centraliIssuer } = emulator;
+    if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(flags.host)) {
+      this.info(`warning: the emulator's admin API (/__admin/) has no authentication; anyone who can reach ${flags.host} can mint tokens`);
+    }
     // Listen for signals before printing the ready line: a test may signal as soon as it reads it.
     const stopped = new Promise<void>((done) => {
       const stop = () => {
