@@ -11,8 +11,8 @@ _eun_values() {
 # Sets _eun_kind to topic, command or nothing for a command id.
 _eun_node() {
   case "$1" in
-    ""|"profile"|"token"|"emulator") _eun_kind=topic ;;
-    "completion"|"emulator start"|"help"|"profile add"|"profile list"|"profile remove"|"profile show"|"profile use"|"token clear"|"token exec"|"token get"|"token inspect") _eun_kind=command ;;
+    ""|"profile"|"sa"|"sa pat"|"token"|"emulator") _eun_kind=topic ;;
+    "completion"|"emulator start"|"help"|"login"|"logout"|"profile add"|"profile list"|"profile remove"|"profile show"|"profile use"|"sa create"|"sa delete"|"sa get"|"sa import"|"sa list"|"sa pat create"|"sa pat delete"|"sa pat list"|"sa rename"|"sa revoke"|"sa rotate"|"sa update"|"token clear"|"token exec"|"token get"|"token inspect"|"whoami") _eun_kind=command ;;
     *) _eun_kind= ;;
   esac
 }
@@ -20,8 +20,10 @@ _eun_node() {
 # Sets _eun_words to the words that may follow a topic.
 _eun_children() {
   case "$1" in
-    "") _eun_words="completion emulator help profile token" ;;
+    "") _eun_words="completion emulator help login logout profile sa token whoami" ;;
     "profile") _eun_words="add list remove show use" ;;
+    "sa") _eun_words="create delete get import list pat rename revoke rotate update" ;;
+    "sa pat") _eun_words="create delete list" ;;
     "token") _eun_words="clear exec get inspect" ;;
     "emulator") _eun_words="start" ;;
     *) _eun_words= ;;
@@ -34,15 +36,30 @@ _eun_flags() {
     "completion") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
     "emulator start") _eun_words="--auto-approve --data-dir --host --json --port --profile --verbose --help"; _eun_valued=" --data-dir --host --port --profile " ;;
     "help") _eun_words="--nested-commands -n --help"; _eun_valued="  " ;;
+    "login") _eun_words="--browser --no-browser --json --profile --verbose --web --with-token --help"; _eun_valued=" --profile " ;;
+    "logout") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
     "profile add") _eun_words="--api --flavor --force --issuer --json --login-client-id --profile --use --verbose --workspace --help"; _eun_valued=" --api --flavor --issuer --login-client-id --profile --workspace " ;;
     "profile list") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
     "profile remove") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
     "profile show") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
     "profile use") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
+    "sa create") _eun_words="--default --description --json --name --profile --scope --store --no-store --verbose --help"; _eun_valued=" --description --name --profile --scope " ;;
+    "sa delete") _eun_words="--json --profile --verbose --yes -y --help"; _eun_valued=" --profile " ;;
+    "sa get") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
+    "sa import") _eun_words="--default --json --profile --scope --verbose --help"; _eun_valued=" --profile --scope " ;;
+    "sa list") _eun_words="--all --json --limit --page --profile --verbose --help"; _eun_valued=" --limit --page --profile " ;;
+    "sa pat create") _eun_words="--json --name --profile --scope --verbose --help"; _eun_valued=" --name --profile --scope " ;;
+    "sa pat delete") _eun_words="--json --profile --verbose --yes -y --help"; _eun_valued=" --profile " ;;
+    "sa pat list") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
+    "sa rename") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
+    "sa revoke") _eun_words="--json --profile --verbose --yes -y --help"; _eun_valued=" --profile " ;;
+    "sa rotate") _eun_words="--json --profile --store --no-store --verbose --yes -y --help"; _eun_valued=" --profile " ;;
+    "sa update") _eun_words="--description --json --name --profile --scope --verbose --help"; _eun_valued=" --description --name --profile --scope " ;;
     "token clear") _eun_words="--all --audience --client-id --issuer --json --profile --resource --scope --token-url --verbose --help"; _eun_valued=" --audience --client-id --issuer --profile --resource --scope --token-url " ;;
     "token exec") _eun_words="--audience --client-id --env --force-refresh --issuer --min-ttl --profile --resource --scope --token-url --verbose --help"; _eun_valued=" --audience --client-id --env --issuer --min-ttl --profile --resource --scope --token-url " ;;
     "token get") _eun_words="--audience --client-id --force-refresh --header --issuer --json --min-ttl --profile --resource --scope --token-url --verbose --help"; _eun_valued=" --audience --client-id --issuer --min-ttl --profile --resource --scope --token-url " ;;
     "token inspect") _eun_words="--issuer --json --profile --verbose --verify --help"; _eun_valued=" --issuer --profile " ;;
+    "whoami") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
     *) _eun_words=; _eun_valued= ;;
   esac
 }
@@ -54,12 +71,26 @@ _eun_flag_values() {
     "completion|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "emulator start|--data-dir") _eun_mode=dirs ;;
     "emulator start|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "login|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "logout|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "profile add|--flavor") _eun_words="eunifyer centrali" ;;
     "profile add|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "profile list|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "profile remove|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "profile show|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "profile use|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "sa create|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "sa delete|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "sa get|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "sa import|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "sa list|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "sa pat create|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "sa pat delete|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "sa pat list|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "sa rename|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "sa revoke|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "sa rotate|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "sa update|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "token clear|--client-id") _eun_words=$(_eun_values client-ids "$_eun_profile"); _eun_mode=lines ;;
     "token clear|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "token exec|--client-id") _eun_words=$(_eun_values client-ids "$_eun_profile"); _eun_mode=lines ;;
@@ -67,6 +98,7 @@ _eun_flag_values() {
     "token get|--client-id") _eun_words=$(_eun_values client-ids "$_eun_profile"); _eun_mode=lines ;;
     "token get|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "token inspect|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "whoami|--profile") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
   esac
 }
 
@@ -78,6 +110,15 @@ _eun_arg_values() {
     "profile remove|1") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "profile show|1") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
     "profile use|1") _eun_words=$(_eun_values profiles); _eun_mode=lines ;;
+    "sa delete|1") _eun_words=$(_eun_values refs "$_eun_profile"); _eun_mode=lines ;;
+    "sa get|1") _eun_words=$(_eun_values refs "$_eun_profile"); _eun_mode=lines ;;
+    "sa pat create|1") _eun_words=$(_eun_values refs "$_eun_profile"); _eun_mode=lines ;;
+    "sa pat delete|1") _eun_words=$(_eun_values refs "$_eun_profile"); _eun_mode=lines ;;
+    "sa pat list|1") _eun_words=$(_eun_values refs "$_eun_profile"); _eun_mode=lines ;;
+    "sa rename|1") _eun_words=$(_eun_values refs "$_eun_profile"); _eun_mode=lines ;;
+    "sa revoke|1") _eun_words=$(_eun_values refs "$_eun_profile"); _eun_mode=lines ;;
+    "sa rotate|1") _eun_words=$(_eun_values refs "$_eun_profile"); _eun_mode=lines ;;
+    "sa update|1") _eun_words=$(_eun_values refs "$_eun_profile"); _eun_mode=lines ;;
   esac
 }
 

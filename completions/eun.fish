@@ -9,9 +9,9 @@ end
 # Prints topic or command for a command id.
 function __eun_node
     switch $argv[1]
-        case '' 'profile' 'token' 'emulator'
+        case '' 'profile' 'sa' 'sa pat' 'token' 'emulator'
             echo topic
-        case 'completion' 'emulator start' 'help' 'profile add' 'profile list' 'profile remove' 'profile show' 'profile use' 'token clear' 'token exec' 'token get' 'token inspect'
+        case 'completion' 'emulator start' 'help' 'login' 'logout' 'profile add' 'profile list' 'profile remove' 'profile show' 'profile use' 'sa create' 'sa delete' 'sa get' 'sa import' 'sa list' 'sa pat create' 'sa pat delete' 'sa pat list' 'sa rename' 'sa revoke' 'sa rotate' 'sa update' 'token clear' 'token exec' 'token get' 'token inspect' 'whoami'
             echo command
     end
 end
@@ -23,6 +23,10 @@ function __eun_valued
             printf '%s\n' --profile
         case 'emulator start'
             printf '%s\n' --data-dir --host --port --profile
+        case 'login'
+            printf '%s\n' --profile
+        case 'logout'
+            printf '%s\n' --profile
         case 'profile add'
             printf '%s\n' --api --flavor --issuer --login-client-id --profile --workspace
         case 'profile list'
@@ -33,6 +37,30 @@ function __eun_valued
             printf '%s\n' --profile
         case 'profile use'
             printf '%s\n' --profile
+        case 'sa create'
+            printf '%s\n' --description --name --profile --scope
+        case 'sa delete'
+            printf '%s\n' --profile
+        case 'sa get'
+            printf '%s\n' --profile
+        case 'sa import'
+            printf '%s\n' --profile --scope
+        case 'sa list'
+            printf '%s\n' --limit --page --profile
+        case 'sa pat create'
+            printf '%s\n' --name --profile --scope
+        case 'sa pat delete'
+            printf '%s\n' --profile
+        case 'sa pat list'
+            printf '%s\n' --profile
+        case 'sa rename'
+            printf '%s\n' --profile
+        case 'sa revoke'
+            printf '%s\n' --profile
+        case 'sa rotate'
+            printf '%s\n' --profile
+        case 'sa update'
+            printf '%s\n' --description --name --profile --scope
         case 'token clear'
             printf '%s\n' --audience --client-id --issuer --profile --resource --scope --token-url
         case 'token exec'
@@ -41,6 +69,8 @@ function __eun_valued
             printf '%s\n' --audience --client-id --issuer --min-ttl --profile --resource --scope --token-url
         case 'token inspect'
             printf '%s\n' --issuer --profile
+        case 'whoami'
+            printf '%s\n' --profile
     end
 end
 
@@ -132,8 +162,12 @@ complete -c eun -f
 complete -c eun -n '__eun_at_topic \'\'' -a 'completion' -d 'Print the shell completion script for bash, zsh or fish.'
 complete -c eun -n '__eun_at_topic \'\'' -a 'emulator' -d 'Run the local emulator of both server flavors.'
 complete -c eun -n '__eun_at_topic \'\'' -a 'help' -d 'Display help for eun.'
+complete -c eun -n '__eun_at_topic \'\'' -a 'login' -d 'Start a user session for the active profile.'
+complete -c eun -n '__eun_at_topic \'\'' -a 'logout' -d 'End the session of the active profile.'
 complete -c eun -n '__eun_at_topic \'\'' -a 'profile' -d 'Manage server profiles.'
+complete -c eun -n '__eun_at_topic \'\'' -a 'sa' -d 'Manage service accounts.'
 complete -c eun -n '__eun_at_topic \'\'' -a 'token' -d 'Mint, cache, inspect and use client-credentials tokens.'
+complete -c eun -n '__eun_at_topic \'\'' -a 'whoami' -d 'Show who the session of the profile is.'
 complete -c eun -n '__eun_at_topic \'\'' -l help -d 'Show help.'
 complete -c eun -n '__eun_at_topic \'\'' -l version -d 'Show the version.'
 complete -c eun -n '__eun_at_topic \'profile\'' -a 'add' -d 'Save a server profile.'
@@ -142,6 +176,21 @@ complete -c eun -n '__eun_at_topic \'profile\'' -a 'remove' -d 'Remove a profile
 complete -c eun -n '__eun_at_topic \'profile\'' -a 'show' -d 'Show a profile.'
 complete -c eun -n '__eun_at_topic \'profile\'' -a 'use' -d 'Make a profile the active one.'
 complete -c eun -n '__eun_at_topic \'profile\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_at_topic \'sa\'' -a 'create' -d 'Create a service account.'
+complete -c eun -n '__eun_at_topic \'sa\'' -a 'delete' -d 'Delete a service account.'
+complete -c eun -n '__eun_at_topic \'sa\'' -a 'get' -d 'Show one service account.'
+complete -c eun -n '__eun_at_topic \'sa\'' -a 'import' -d 'Store the secret of a service account created elsewhere.'
+complete -c eun -n '__eun_at_topic \'sa\'' -a 'list' -d 'List service accounts.'
+complete -c eun -n '__eun_at_topic \'sa\'' -a 'pat' -d 'Personal access tokens of a service principal (eunifyer).'
+complete -c eun -n '__eun_at_topic \'sa\'' -a 'rename' -d 'Rename a service account.'
+complete -c eun -n '__eun_at_topic \'sa\'' -a 'revoke' -d 'Disable a service account without deleting it.'
+complete -c eun -n '__eun_at_topic \'sa\'' -a 'rotate' -d 'Give a service account a new client secret.'
+complete -c eun -n '__eun_at_topic \'sa\'' -a 'update' -d 'Change the name, description or scopes of a service account.'
+complete -c eun -n '__eun_at_topic \'sa\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_at_topic \'sa pat\'' -a 'create' -d 'Add a personal access token to a service principal.'
+complete -c eun -n '__eun_at_topic \'sa pat\'' -a 'delete' -d 'Delete a personal access token of a service principal.'
+complete -c eun -n '__eun_at_topic \'sa pat\'' -a 'list' -d 'List the personal access tokens of a service principal.'
+complete -c eun -n '__eun_at_topic \'sa pat\'' -l help -d 'Show help.'
 complete -c eun -n '__eun_at_topic \'token\'' -a 'clear' -d 'Drop cached tokens.'
 complete -c eun -n '__eun_at_topic \'token\'' -a 'exec' -d 'Run a command with a fresh token in its environment.'
 complete -c eun -n '__eun_at_topic \'token\'' -a 'get' -d 'Print a bearer token for a service account.'
@@ -165,6 +214,18 @@ complete -c eun -n '__eun_in \'emulator start\'' -l verbose -d 'Print diagnostic
 complete -c eun -n '__eun_in \'emulator start\'' -l help -d 'Show help.'
 complete -c eun -n '__eun_in \'help\'' -l nested-commands -s n -d 'Include all nested commands in the output.'
 complete -c eun -n '__eun_in \'help\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'login\'' -l browser -d 'Open the browser (default: only on a terminal with a display, outside CI). --no-browser never opens one.'
+complete -c eun -n '__eun_in \'login\'' -l no-browser -d 'Open the browser (default: only on a terminal with a display, outside CI). --no-browser never opens one.'
+complete -c eun -n '__eun_in \'login\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'login\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'login\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'login\'' -l web -d 'Log in with a browser on this machine (authorization code + PKCE, loopback redirect).'
+complete -c eun -n '__eun_in \'login\'' -l with-token -d 'Read a user token or personal access token from standard input.'
+complete -c eun -n '__eun_in \'login\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'logout\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'logout\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'logout\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'logout\'' -l help -d 'Show help.'
 complete -c eun -n '__eun_in \'profile add\'' -l api -x -d 'Management API base URL (default: the issuer origin for eunifyer, the issuer for centrali).'
 complete -c eun -n '__eun_in \'profile add\'' -l flavor -x -a 'eunifyer centrali' -d 'Server flavor.'
 complete -c eun -n '__eun_in \'profile add\'' -l force -d 'Replace a profile of the same name.'
@@ -195,6 +256,85 @@ complete -c eun -n '__eun_in \'profile use\'' -l profile -x -a '(__eun_dynamic p
 complete -c eun -n '__eun_in \'profile use\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
 complete -c eun -n '__eun_in \'profile use\'' -l help -d 'Show help.'
 complete -c eun -n '__eun_in \'profile use\' 1' -a '(__eun_dynamic profiles)' -d 'Profile name.'
+complete -c eun -n '__eun_in \'sa create\'' -l default -d 'Make it the profile\'s default account for eun token get.'
+complete -c eun -n '__eun_in \'sa create\'' -l description -x -d 'What the account is for.'
+complete -c eun -n '__eun_in \'sa create\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'sa create\'' -l name -x -d 'Name (1-128 printable characters).'
+complete -c eun -n '__eun_in \'sa create\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'sa create\'' -l scope -x -d 'Scope to grant; repeat it or separate scopes with spaces.'
+complete -c eun -n '__eun_in \'sa create\'' -l store -d 'Store the secret for eun token get (--no-store: only print it).'
+complete -c eun -n '__eun_in \'sa create\'' -l no-store -d 'Store the secret for eun token get (--no-store: only print it).'
+complete -c eun -n '__eun_in \'sa create\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'sa create\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'sa delete\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'sa delete\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'sa delete\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'sa delete\'' -l yes -s y -d 'Do not ask for confirmation (required when not on a terminal).'
+complete -c eun -n '__eun_in \'sa delete\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'sa delete\' 1' -a '(__eun_dynamic refs)' -d 'Id, client id or unique name.'
+complete -c eun -n '__eun_in \'sa get\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'sa get\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'sa get\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'sa get\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'sa get\' 1' -a '(__eun_dynamic refs)' -d 'Id, client id or unique name.'
+complete -c eun -n '__eun_in \'sa import\'' -l default -d 'Make it the profile\'s default account for eun token get.'
+complete -c eun -n '__eun_in \'sa import\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'sa import\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'sa import\'' -l scope -x -d 'Scope to request when checking the secret (and by default afterwards); repeatable.'
+complete -c eun -n '__eun_in \'sa import\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'sa import\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'sa list\'' -l all -d 'Follow every page.'
+complete -c eun -n '__eun_in \'sa list\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'sa list\'' -l limit -x -d 'Accounts per page (1-100).'
+complete -c eun -n '__eun_in \'sa list\'' -l page -x -d 'Page to show (from 1).'
+complete -c eun -n '__eun_in \'sa list\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'sa list\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'sa list\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'sa pat create\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'sa pat create\'' -l name -x -d 'Name of the token (1-128 printable characters).'
+complete -c eun -n '__eun_in \'sa pat create\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'sa pat create\'' -l scope -x -d 'Scope of the token; repeat it or separate scopes with spaces.'
+complete -c eun -n '__eun_in \'sa pat create\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'sa pat create\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'sa pat create\' 1' -a '(__eun_dynamic refs)' -d 'Id, client id or unique name of the service principal.'
+complete -c eun -n '__eun_in \'sa pat delete\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'sa pat delete\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'sa pat delete\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'sa pat delete\'' -l yes -s y -d 'Do not ask for confirmation (required when not on a terminal).'
+complete -c eun -n '__eun_in \'sa pat delete\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'sa pat delete\' 1' -a '(__eun_dynamic refs)' -d 'Id, client id or unique name of the service principal.'
+complete -c eun -n '__eun_in \'sa pat list\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'sa pat list\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'sa pat list\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'sa pat list\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'sa pat list\' 1' -a '(__eun_dynamic refs)' -d 'Id, client id or unique name of the service principal.'
+complete -c eun -n '__eun_in \'sa rename\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'sa rename\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'sa rename\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'sa rename\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'sa rename\' 1' -a '(__eun_dynamic refs)' -d 'Id, client id or unique name.'
+complete -c eun -n '__eun_in \'sa revoke\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'sa revoke\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'sa revoke\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'sa revoke\'' -l yes -s y -d 'Do not ask for confirmation (required when not on a terminal).'
+complete -c eun -n '__eun_in \'sa revoke\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'sa revoke\' 1' -a '(__eun_dynamic refs)' -d 'Id, client id or unique name.'
+complete -c eun -n '__eun_in \'sa rotate\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'sa rotate\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'sa rotate\'' -l store -d 'Store the new secret for eun token get (--no-store: only print it).'
+complete -c eun -n '__eun_in \'sa rotate\'' -l no-store -d 'Store the new secret for eun token get (--no-store: only print it).'
+complete -c eun -n '__eun_in \'sa rotate\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'sa rotate\'' -l yes -s y -d 'Do not ask for confirmation (required when not on a terminal).'
+complete -c eun -n '__eun_in \'sa rotate\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'sa rotate\' 1' -a '(__eun_dynamic refs)' -d 'Id, client id or unique name.'
+complete -c eun -n '__eun_in \'sa update\'' -l description -x -d 'New description ("" clears it).'
+complete -c eun -n '__eun_in \'sa update\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'sa update\'' -l name -x -d 'New name (1-128 printable characters).'
+complete -c eun -n '__eun_in \'sa update\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'sa update\'' -l scope -x -d 'Scopes to grant instead of the current ones; repeat it or separate with spaces.'
+complete -c eun -n '__eun_in \'sa update\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'sa update\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'sa update\' 1' -a '(__eun_dynamic refs)' -d 'Id, client id or unique name.'
 complete -c eun -n '__eun_in \'token clear\'' -l all -d 'Drop every cached token.'
 complete -c eun -n '__eun_in \'token clear\'' -l audience -x -d 'Audience to request (Auth0, Okta) (default: $EUN_AUDIENCE).'
 complete -c eun -n '__eun_in \'token clear\'' -l client-id -x -a '(__eun_dynamic client-ids)' -d 'Client id of the service account (default: $EUN_CLIENT_ID, else the profile\'s default account).'
@@ -237,3 +377,7 @@ complete -c eun -n '__eun_in \'token inspect\'' -l profile -x -a '(__eun_dynamic
 complete -c eun -n '__eun_in \'token inspect\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
 complete -c eun -n '__eun_in \'token inspect\'' -l verify -d 'Verify the signature against the issuer\'s JWKS.'
 complete -c eun -n '__eun_in \'token inspect\'' -l help -d 'Show help.'
+complete -c eun -n '__eun_in \'whoami\'' -l json -d 'Format output as json.'
+complete -c eun -n '__eun_in \'whoami\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
+complete -c eun -n '__eun_in \'whoami\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
+complete -c eun -n '__eun_in \'whoami\'' -l help -d 'Show help.'

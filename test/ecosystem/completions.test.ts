@@ -168,6 +168,14 @@ describe.each(SHELLS)('completion in %s', (shell, complete) => {
     expect(await failures(shell, complete, cases(commands), generated)).toEqual([]);
   });
 
+  it('offers directories for a --…-dir flag', async () => {
+    const withDir = commands.find((c) => Object.keys(c.flags).some((f) => f.endsWith('-dir')));
+    expect(withDir, 'a command with a directory flag (emulator start --data-dir)').toBeDefined();
+    const flag = Object.keys(withDir!.flags).find((f) => f.endsWith('-dir'))!;
+    const [dirs] = await complete([['eun', ...withDir!.id.split(' '), `--${flag}`, 'comp']], env, generated);
+    expect(sorted(dirs!.map((d) => d.replace(/\/$/, '')))).toEqual(['completions']);
+  });
+
   it('offers service-account refs and client ids from the completion cache, and commands after --', async () => {
     // Commands shaped like `sa get REF` and `token exec --client-id ID -- CMD`, so that these
     // paths are covered whatever commands the manifest holds today.
