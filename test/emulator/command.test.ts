@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { BIN, runCli } from '../helpers/cli.js';
+import { BIN, ROOT, runCli } from '../helpers/cli.js';
 import { startEmulator } from '../helpers/emulator.js';
 
 describe('eun emulator start', () => {
@@ -61,5 +63,29 @@ describe('eun emulator start', () => {
     const res = await runCli(['emulator', 'start', '--port', '0'], { env: { EUN_EMULATOR_FAULTS: '[{"path":"/x","mode":"boom"}]' } });
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/EUN_EMULATOR_FAULTS: mode must be one of/);
+  });
+});
+
+describe('emulator isolation', () => {
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true, recursive: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+      .map((e) => join(e.parentPath, e.name));
+
+  it('imports nothing from the CLI (core/, cli/, ui/), so passing tests prove the documented contract', () => {
+    const offenders = sources(join(ROOT, 'src', 'emulator')).filter((file) =>
+      /from '\.\.\/(core|cli|ui|commands)\//.test(readFileSync(file, 'utf8')),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('is loaded only by `eun emulator start`, through a dynamic import', () => {
+    const importers = sources(join(ROOT, 'src'))
+      .filter((file) => !file.includes(`${join('src', 'emulator')}`))
+      .filter((file) => /emulator\/[\w-]+\.js'/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(ROOT, file));
+    expect(importers).toEqual([join('src', 'commands', 'emulator', 'start.ts')]);
+    const start = readFileSync(join(ROOT, 'src', 'commands', 'emulator', 'start.ts'), 'utf8');
+    expect(start).not.toMatch(/^import .*emulator\//m);
   });
 });
