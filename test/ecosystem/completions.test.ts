@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveCompletionAccountList } from '../../src/core/completion/account-list.js';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { ROOT, Sandbox, runCli } from '../helpers/cli.js';
+import { startEmulator } from '../helpers/emulator.js';
 import {
   COMPLETIONS,
   type Line,
@@ -236,5 +237,38 @@ describe('bash specifics', () => {
       { env: { PATH: process.env.PATH ?? '', HOME: env.HOME!, BASH_COMPLETION_USER_DIR: userDir } },
     );
     expect(stdout.trim()).toBe('complete -F _eun eun');
+  });
+});
+
+describe('after eun sa list against the emulator', () => {
+  it('completes the names and ids that eun sa list saw, per profile, in each shell', async () => {
+    const emu = await startEmulator();
+    const sb = new Sandbox();
+    try {
+      const add = await sb.run(['profile', 'add', 'local', '--flavor', 'eunifyer', '--issuer', emu.eunifyer.issuer, '--api', emu.base, '--use']);
+      expect(add.code, add.stderr).toBe(0);
+      const made = await emu.createServiceAccount('eunifyer', { name: 'completion-bot' });
+      const { access_token } = await emu.userToken('eunifyer');
+      const list = await sb.run(['sa', 'list', '--all', '--json'], { env: { EUN_TOKEN: access_token } });
+      expect(list.code, list.stderr).toBe(0);
+      const listed = (JSON.parse(list.stdout) as Array<{ id: string; name: string; clientId: string }>).filter((a) => a.name === 'completion-bot');
+      expect(listed).toHaveLength(1);
+      expect(listed[0]!.clientId).toBe(made.clientId);
+      const saved = readFileSync(join(sb.env.EUN_CACHE_DIR!, 'completion', 'accounts-local.json'), 'utf8');
+      expect(saved).not.toMatch(/secret/i);
+      const lines: Line[] = [
+        ['eun', 'sa', 'rotate', 'completion-'],
+        ['eun', 'token', 'get', '--client-id', made.clientId.slice(0, -1)],
+        ['eun', 'sa', 'get', '--profile', 'default', 'completion-'],
+      ];
+      const expected = [['completion-bot'], [made.clientId], []];
+      for (const [shell, complete] of SHELLS) {
+        const got = await complete(lines, sb.env, generated);
+        expect(got.map((matches) => sorted(matches)), shell).toEqual(expected);
+      }
+    } finally {
+      sb.cleanup();
+      await emu.stop();
+    }
   });
 });

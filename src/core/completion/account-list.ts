@@ -36,7 +36,7 @@ export async function saveCompletionAccountList(
     version: 1,
     profile,
     writtenAt: new Date(deps.now()).toISOString(),
-    accounts: accounts.map((a) => ({ id: a.id, clientId: a.clientId, ...(a.name ? { name: a.name } : {}) })),
+    accounts: accounts.map((a) => ({ id: String(a.id), clientId: a.clientId, ...(a.name ? { name: a.name } : {}) })),
   };
   try {
     await writeFileAtomic(completionAccountListFile(deps, profile), `${JSON.stringify(list)}\n`);
