@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Deps } from '../deps.js';
 import { writeFileAtomic } from '../fs/atomic.js';
@@ -43,9 +42,4 @@ export async function saveCompletionAccountList(
   } catch (err) {
     deps.debug(`could not save the completion list: ${err instanceof Error ? err.message : String(err)}`);
   }
-}
-
-/** Drops the completion list of a profile (e.g. on logout), ignoring a missing file. */
-export async function dropCompletionAccountList(deps: Pick<Deps, 'env' | 'homedir'>, profile: string): Promise<void> {
-  await rm(completionAccountListFile(deps, profile), { force: true });
 }
