@@ -6,7 +6,13 @@ import { colors } from './colors.js';
  * Renders rows for a person: a bordered table on a terminal, tab-separated lines (with a
  * header) elsewhere, so that `| cut -f2` works. Cell text is made safe for a terminal.
  */
-export function renderTable(headers: string[], rows: string[][], isTTY: boolean): string {
+export function renderTable(
+  headers: string[],
+  rows: string[][],
+  isTTY: boolean,
+  /** Colours a (sanitized) cell on a terminal, e.g. a status; `column` counts from 0. */
+  paint?: (column: number, cell: string) => string,
+): string {
   const safe = rows.map((row) => row.map((cell) => sanitizeForTerminal(cell)));
   if (!isTTY) {
     return [headers, ...safe].map((row) => row.join('\t')).join('\n') + '\n';
@@ -17,7 +23,7 @@ export function renderTable(headers: string[], rows: string[][], isTTY: boolean)
     style: { head: [], border: [] },
     wordWrap: true,
   });
-  for (const row of safe) table.push(row);
+  for (const row of safe) table.push(paint ? row.map((cell, column) => paint(column, cell)) : row);
   return `${table.toString()}\n`;
 }
 
