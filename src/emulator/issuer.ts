@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider';
 import { adapterFactory } from './adapter.js';
+import type { BearerVerifier } from './auth.js';
 import { escapeHtml } from './http.js';
 import type { SigningJwk } from './keys.js';
 import type { Settings } from './settings.js';
@@ -68,6 +69,7 @@ export interface IssuerContext {
   stats: TokenStats;
   /** Approve every device login as the demo user at once. */
   autoApprove: boolean;
+  verifier: BearerVerifier;
 }
 
 /** A user token minted directly (the admin API's `user-token`). */
@@ -102,6 +104,7 @@ export class Issuer {
     this.patchClientSecretComparison();
     this.provider.use(this.tokenEndpointMiddleware());
     this.provider.use(this.autoApproveMiddleware());
+    this.provider.use(this.introspectJwtMiddleware());
     this.callback = this.provider.callback() as (req: IncomingMessage, res: ServerResponse) => void;
   }
 
@@ -163,6 +166,31 @@ export class Issuer {
         status: koa.status,
         at: new Date().toISOString(),
       });
+    };
+  }
+
+  /**
+   * oidc-provider introspects only the tokens it stores; the access tokens here are JWTs, so
+   * an "inactive" answer for one of ours is replaced by its verified claims (RFC 7662).
+   */
+  private introspectJwtMiddleware() {
+    const path = this.routes.introspection;
+    return async (koa: KoaContextWithOIDC, next: () => Promise<void>) => {
+      await next();
+      if (koa.path !== path) return;
+      const answer = koa.body as { active?: boolean; error?: string } | undefined;
+      const token = koa.oidc?.params?.token;
+      const refusedJwt = koa.status === 400 && answer?.error === 'unsupported_token_type';
+      if (!(refusedJwt || (koa.status === 200 && answer?.active === false))) return;
+      if (typeof token !== 'string' || token.split('.').length !== 3) return;
+      koa.status = 200;
+      try {
+        const caller = await this.ctx.verifier.verify(this.flavor, token);
+        koa.body = { active: true, token_type: 'Bearer', ...caller.claims };
+      } catch {
+        // Invalid, expired, or its account rotated, revoked or deleted.
+        koa.body = { active: false };
+      }
     };
   }
 

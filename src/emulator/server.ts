@@ -5,7 +5,7 @@ import { BearerVerifier } from './auth.js';
 import { handleDevicePage, handleInteraction } from './pages.js';
 import { Faults, type FaultSpec } from './faults.js';
 import { HttpError, sendError, sendJson } from './http.js';
-import { Issuer } from './issuer.js';
+import { ISSUER_PREFIX, Issuer } from './issuer.js';
 import { loadSigningKey } from './keys.js';
 import { handleManagement } from './management.js';
 import { ensurePrivateDir } from './persist.js';
@@ -102,13 +102,17 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const { port } = server.address() as AddressInfo;
   const base = `http://${hostForUrl(options.host)}:${port}`;
 
-  const issuerContext = { base, key, accounts, users, settings, stats, autoApprove: Boolean(options.autoApprove) };
+  const verifier = new BearerVerifier(
+    key,
+    { eunifyer: `${base}${ISSUER_PREFIX.eunifyer}`, centrali: `${base}${ISSUER_PREFIX.centrali}` },
+    accounts,
+  );
+  const issuerContext = { base, key, accounts, users, settings, stats, verifier, autoApprove: Boolean(options.autoApprove) };
   const issuers = { eunifyer: new Issuer('eunifyer', issuerContext), centrali: new Issuer('centrali', issuerContext) };
   for (const issuer of Object.values(issuers)) {
     (issuer.provider as unknown as { silent: boolean }).silent = true;
     issuer.provider.on('server_error', (_ctx: unknown, err: Error) => options.onError?.(`emulator: ${err.stack ?? err.message}`));
   }
-  const verifier = new BearerVerifier(key, { eunifyer: issuers.eunifyer.issuer, centrali: issuers.centrali.issuer }, accounts);
   const urls: EmulatorUrls = {
     base,
     eunifyerIssuer: issuers.eunifyer.issuer,

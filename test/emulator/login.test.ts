@@ -117,8 +117,12 @@ describe.each(['eunifyer', 'centrali'] as const)('user login (%s)', (flavor) => 
     expect((await poll(d, second.device_code)).body.error).toBe('access_denied');
   });
 
-  it('authorization code + PKCE with a loopback redirect on any port (auto-approve)', async () => {
-    const d = await discover(auto, flavor);
+  it.each([
+    ['auto-approve', true],
+    ['the sign-in form', false],
+  ] as const)('authorization code + PKCE with a loopback redirect on any port (%s)', async (_label, automatic) => {
+    const emu = automatic ? auto : manual;
+    const d = await discover(emu, flavor);
     const verifier = randomBytes(32).toString('base64url');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     const redirect = `http://127.0.0.1:${40000 + Math.floor(Math.random() * 20000)}/callback`;
@@ -132,8 +136,23 @@ describe.each(['eunifyer', 'centrali'] as const)('user login (%s)', (flavor) => 
       state: 'st4te',
     })}`;
     const cookies = new Map<string, string>();
-    for (let hop = 0; hop < 10 && !url.startsWith(redirect); hop++) {
-      const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    let formPosted = false;
+    for (let hop = 0; hop < 12 && !url.startsWith(redirect); hop++) {
+      const cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      let res = await fetch(url, { redirect: 'manual', headers: { cookie } });
+      if (res.status === 200) {
+        // The sign-in page: post the demo user's credentials with Approve.
+        const html = await res.text();
+        expect(html).toContain('name="password"');
+        const formToken = /name="form_token" value="([0-9a-f]+)"/.exec(html)?.[1] ?? '';
+        res = await fetch(url, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie },
+          body: new URLSearchParams({ form_token: formToken, username: 'demo', password: 'demo', action: 'approve' }),
+        });
+        formPosted = true;
+      }
       for (const c of res.headers.getSetCookie()) {
         const [pair = ''] = c.split(';');
         const eq = pair.indexOf('=');
@@ -143,6 +162,7 @@ describe.each(['eunifyer', 'centrali'] as const)('user login (%s)', (flavor) => 
       expect(location, `hop ${hop} answered ${res.status}`).toBeTruthy();
       url = new URL(location!, url).href;
     }
+    expect(formPosted).toBe(!automatic);
     const back = new URL(url);
     expect(back.searchParams.get('state')).toBe('st4te');
     const code = back.searchParams.get('code');
@@ -154,6 +174,12 @@ describe.each(['eunifyer', 'centrali'] as const)('user login (%s)', (flavor) => 
     expect(typeof tokens.body.refresh_token).toBe('string');
     const { payload } = await jwtVerify(String(tokens.body.access_token), createRemoteJWKSet(new URL(d.jwks_uri)), { issuer: d.issuer });
     expect(payload.sub).toBe('user-demo');
+    if (flavor === 'eunifyer') expect(String(payload.scope).split(' ')).toContain('admin:access');
+    // A wrong verifier is refused (PKCE is enforced).
+    const replay = await jsonRequest(d.token_endpoint, {
+      form: { client_id: 'eun-cli', grant_type: 'authorization_code', code: code!, redirect_uri: redirect, code_verifier: 'x'.repeat(43) },
+    });
+    expect(replay.body.error).toBe('invalid_grant');
   });
 });
 

@@ -233,3 +233,27 @@ describe('settings', () => {
     expect((await mint('centrali', sa)).body.expires_in).toBe(25200);
   });
 });
+
+describe('introspection (RFC 7662)', () => {
+  it('reports a JWT access token active until its account’s secret is rotated', async () => {
+    const sa = await emu.createServiceAccount('centrali', { name: 'introspected' });
+    const token = String((await mint('centrali', sa)).body.access_token);
+    const introspect = (secret: string) =>
+      jsonRequest(`${emu.centrali.issuer}/oidc/token/introspection`, {
+        form: { token, client_id: sa.clientId, client_secret: secret },
+      });
+    const active = await introspect(sa.clientSecret);
+    expect(active.status).toBe(200);
+    expect(active.body).toMatchObject({ active: true, sub: sa.clientId, workspace: 'acme-corp', token_type: 'Bearer' });
+
+    const admin = (await emu.userToken('centrali')).access_token;
+    const rotated = await jsonRequest(`${emu.base}/centrali/workspace/acme-corp/api/v1/service-accounts/${sa.id}/rotate`, {
+      method: 'POST',
+      token: admin,
+    });
+    expect((await introspect(sa.clientSecret)).status).toBe(401);
+    const after = await introspect(String(rotated.body.clientSecret));
+    expect(after.status).toBe(200);
+    expect(after.body).toEqual({ active: false });
+  });
+});
