@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileSecretStore } from '../../src/core/secrets/file-store.js';
+import { clientSecretAccount, secretService, SESSION_ACCOUNT } from '../../src/core/secrets/types.js';
 import { BIN, Sandbox, runCli } from '../helpers/cli.js';
 
 let sb: Sandbox;
@@ -53,6 +55,23 @@ describe('eun profile', () => {
     const after = JSON.parse((await sb.run(['profile', 'list', '--json'])).stdout);
     expect(after.map((p: { name: string }) => p.name)).toEqual(['default']);
     expect(after[0].active).toBe(true);
+  });
+
+  it('removes the stored session and client secrets of a removed profile, and only those', async () => {
+    const issuer = 'http://127.0.0.1:9/realms/eunify';
+    for (const name of ['gone', 'kept']) {
+      expect((await sb.run(['profile', 'add', name, '--flavor', 'eunifyer', '--issuer', issuer])).code).toBe(0);
+    }
+    const store = new FileSecretStore(join(sb.env.EUN_CONFIG_DIR!, 'secrets.json'));
+    const refs = (profile: string) => [
+      { service: secretService(profile, issuer), account: SESSION_ACCOUNT },
+      { service: secretService(profile, issuer), account: clientSecretAccount('ci_abc') },
+    ];
+    for (const ref of [...refs('gone'), ...refs('kept')]) await store.set(ref, 'value-not-a-real-secret');
+    const r = await sb.run(['profile', 'remove', 'gone']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const ref of refs('gone')) expect(await store.get(ref)).toBeUndefined();
+    for (const ref of refs('kept')) expect(await store.get(ref)).toBeDefined();
   });
 
   it('prints a table with a header when not on a terminal', async () => {
