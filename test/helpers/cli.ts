@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -70,6 +70,19 @@ const INHERITED_DROP = /^(EUN_|XDG_|DBUS_SESSION_BUS_ADDRESS$|DEBUG$|NODE_ENV$|V
 
 /** Runs `node bin/run.js ARGS…` as a subprocess and collects its output. */
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, options).result;
+}
+
+/** A CLI subprocess still running: watch its output as it comes, send it signals. */
+export interface RunningCli {
+  child: ChildProcess;
+  /** Everything written on stderr so far. */
+  stderr(): string;
+  result: Promise<CliResult>;
+}
+
+/** Starts `node bin/run.js ARGS…` as a subprocess (see runCli) without waiting for it. */
+export function startCli(args: string[], options: CliOptions = {}): RunningCli {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !INHERITED_DROP.test(k)) base[k] = v;
   const env: Record<string, string> = { ...base };
@@ -78,19 +91,20 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     else env[k] = v;
   }
   const started = Date.now();
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(options.node ?? process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const child = spawn(options.node ?? process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const result = new Promise<CliResult>((resolvePromise, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolvePromise({ code, signal, stdout, stderr, ms: Date.now() - started });
     });
-    child.stdin.on('error', () => {});
-    child.stdin.end(options.input ?? '');
   });
+  child.stdin.on('error', () => {});
+  child.stdin.end(options.input ?? '');
+  return { child, stderr: () => stderr, result };
 }
