@@ -289,7 +289,19 @@ export class Issuer {
         devInteractions: { enabled: false },
         pushedAuthorizationRequests: { enabled: false },
         clientCredentials: { enabled: true },
-        deviceFlow: { enabled: true },
+        // The verification page itself is served by pages.ts; these only back oidc-provider's fallbacks.
+        deviceFlow: {
+          enabled: true,
+          userCodeInputSource: async (koa, form) => simplePage(koa, 'Device login', form),
+          userCodeConfirmSource: async (koa, form) => simplePage(koa, 'Device login', form),
+          successSource: async (koa) => simplePage(koa, 'Device approved', '<p>You can return to your terminal.</p>'),
+        },
+        rpInitiatedLogout: {
+          enabled: true,
+          logoutSource: async (koa, form) =>
+            simplePage(koa, 'Sign out', `${form}<button form="op.logoutForm" name="logout" value="yes">Sign out</button>`),
+          postLogoutSuccessSource: async (koa) => simplePage(koa, 'Signed out', '<p>You are signed out.</p>'),
+        },
         introspection: { enabled: true, allowedPolicy: async () => true },
         revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
         userinfo: { enabled: true },
@@ -345,11 +357,10 @@ export class Issuer {
         RefreshToken: 30 * 86400,
       },
       renderError: async (koa, out) => {
-        koa.type = 'html';
         const items = Object.entries(out)
           .map(([k, v]) => `<li><b>${escapeHtml(k)}</b>: ${escapeHtml(String(v))}</li>`)
           .join('');
-        koa.body = `<!doctype html><html><head><title>eun emulator: error</title></head><body><h1>Something went wrong</h1><ul>${items}</ul></body></html>`;
+        simplePage(koa, 'Something went wrong', `<ul>${items}</ul>`);
       },
     };
   }
@@ -466,4 +477,10 @@ export class Issuer {
     const code = await this.provider.DeviceCode.find(deviceCode);
     if (code?.userCode) await this.decideDeviceCode(code.userCode, DEMO_USER.sub);
   }
+}
+
+/** Answers with a minimal HTML page (`body` is trusted HTML). */
+function simplePage(koa: KoaContextWithOIDC, title: string, body: string): void {
+  koa.type = 'html';
+  koa.body = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }

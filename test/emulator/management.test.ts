@@ -96,7 +96,8 @@ describe('centrali service accounts (API.md §3)', () => {
 
   it('expired user tokens get 401 "Token expired"', async () => {
     const short = (await emu.userToken('centrali', { ttl: 1 })).access_token;
-    await new Promise((r) => setTimeout(r, 2100));
+    const { exp } = JSON.parse(Buffer.from(short.split('.')[1]!, 'base64url').toString()) as { exp: number };
+    await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 - Date.now()) + 50));
     const res = await jsonRequest(sa(), { token: short });
     expect(res.status).toBe(401);
     expect(res.body.message).toBe('Token expired');
