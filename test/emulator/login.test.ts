@@ -38,6 +38,7 @@ async function startDeviceLogin(d: Discovery, flavor: Flavor) {
     { form: { client_id: 'eun-cli', scope: SCOPE[flavor] } },
   );
   expect(res.status).toBe(200);
+  expect((res.body as { interval?: number }).interval).toBe(5);
   return res.body;
 }
 

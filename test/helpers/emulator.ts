@@ -97,11 +97,14 @@ export async function startEmulator(opts: { autoApprove?: boolean; dataDir?: str
     const lines = createInterface({ input: child.stdout });
     lines.once('line', (line) => {
       clearTimeout(timer);
+      let parsed: { base?: string; error?: unknown } | undefined;
       try {
-        resolve(JSON.parse(line));
+        parsed = JSON.parse(line) as { base?: string; error?: unknown };
       } catch {
-        reject(new Error(`emulator printed no JSON: ${line} ${stderr}`));
+        // reported below
       }
+      if (parsed?.base) resolve(parsed as { base: string; eunifyerIssuer: string; eunifyerApi: string; centraliIssuer: string });
+      else reject(new Error(`emulator did not start: ${line} ${stderr}`));
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
