@@ -3,6 +3,7 @@ import { SaCommand } from '../../cli/sa-command.js';
 import { listAllAccounts } from '../../core/accounts/ref.js';
 import type { ServiceAccount } from '../../core/accounts/types.js';
 import { MAX_PAGE_LIMIT, parsePositiveInt } from '../../core/accounts/validate.js';
+import { UsageError } from '../../core/errors.js';
 import { saveCompletionAccountList } from '../../core/completion/account-list.js';
 import { colors } from '../../ui/colors.js';
 import { renderTable } from '../../ui/table.js';
@@ -17,13 +18,14 @@ export default class SaList extends SaCommand {
     '<%= config.bin %> sa list --all --json | jq -r \'.[] | select(.status == "active") | .clientId\'',
   ];
   static override flags = {
-    page: Flags.string({ description: 'Page to show (from 1).', exclusive: ['all'] }),
+    page: Flags.string({ description: 'Page to show (from 1).' }),
     limit: Flags.string({ description: `Accounts per page (1-${MAX_PAGE_LIMIT}).` }),
     all: Flags.boolean({ description: 'Follow every page.' }),
   };
 
   async run(): Promise<ServiceAccount[]> {
     const { flags } = await this.parse(SaList);
+    if (flags.all && flags.page !== undefined) throw new UsageError('--page and --all cannot be used together');
     const page = flags.page === undefined ? undefined : parsePositiveInt(flags.page, '--page');
     const limit = flags.limit === undefined ? undefined : parsePositiveInt(flags.limit, '--limit', MAX_PAGE_LIMIT);
 
