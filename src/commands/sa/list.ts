@@ -19,7 +19,7 @@ export default class SaList extends SaCommand {
   ];
   static override flags = {
     page: Flags.string({ description: 'Page to show (from 1).' }),
-    limit: Flags.string({ description: `Accounts per page (1-${MAX_PAGE_LIMIT}).` }),
+    limit: Flags.string({ description: `Accounts per page (1-${MAX_PAGE_LIMIT}; with --all, per request).` }),
     all: Flags.boolean({ description: 'Follow every page.' }),
   };
 
@@ -33,7 +33,7 @@ export default class SaList extends SaCommand {
       let accounts: ServiceAccount[];
       let complete: boolean;
       if (flags.all) {
-        accounts = await listAllAccounts(api);
+        accounts = await listAllAccounts(api, limit);
         complete = true;
       } else {
         const result = await api.list({ ...(page ? { page } : {}), ...(limit ? { limit } : {}) });

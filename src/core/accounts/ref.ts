@@ -9,12 +9,12 @@ import { MAX_PAGE_LIMIT, validateRef } from './validate.js';
 /** Most pages `listAllAccounts` follows: a safety net against a server that never ends. */
 const MAX_PAGES = 1000;
 
-/** Every account, following pages until the server has no more. */
-export async function listAllAccounts(api: ServiceAccountApi): Promise<ServiceAccount[]> {
+/** Every account, following pages (of `pageSize`) until the server has no more. */
+export async function listAllAccounts(api: ServiceAccountApi, pageSize = MAX_PAGE_LIMIT): Promise<ServiceAccount[]> {
   const all: ServiceAccount[] = [];
   const seen = new Set<string>();
   for (let page = 1; page <= MAX_PAGES; page++) {
-    const result = await api.list({ page, limit: MAX_PAGE_LIMIT });
+    const result = await api.list({ page, limit: pageSize });
     // A server that ignores `page` sends the same items again: stop at the first repeat.
     const fresh = result.accounts.filter((a) => !seen.has(a.id));
     for (const account of fresh) {
