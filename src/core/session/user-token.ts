@@ -1,6 +1,6 @@
 /**
  * The user token of every management call: `EUN_TOKEN` when set, else the stored session of
- * the profile, refreshed transparently when it is within a minute of expiry.
+ * the profile, refreshed transparently when it is close to expiry (see `needsRefresh`).
  */
 import { join } from 'node:path';
 import { configDir } from '../config/paths.js';
@@ -14,11 +14,12 @@ import { refreshUserTokens } from '../oauth/refresh.js';
 import { userGrantError } from '../oauth/user-grant.js';
 import { openSecretStore } from '../secrets/open.js';
 import type { SecretStore } from '../secrets/types.js';
+import { EXPIRY_MARGIN_FRACTION, EXPIRY_MARGIN_MS } from '../tokens/cache.js';
 import { hashHex } from '../tokens/hash.js';
 import { type UserSession, expiresAtMs, readSession, sessionFromTokens, sessionRef, writeSession } from './session.js';
 
-/** Refresh when the access token has less than this left. */
-export const REFRESH_MARGIN_MS = 60_000;
+/** Refresh when the access token has less than this left (or 10 % of its lifetime, if shorter). */
+export const REFRESH_MARGIN_MS = EXPIRY_MARGIN_MS;
 
 /** Where the user token came from. */
 export type UserTokenSource = 'env' | 'store';
@@ -59,9 +60,13 @@ function notLoggedIn(name: string): AuthError {
   return new AuthError(`not logged in to profile ${name}`, { code: 'not_logged_in', hint: 'run eun login' });
 }
 
-function needsRefresh(session: UserSession, now: number): boolean {
+/** True when the access token has less than the margin left: 60 s, or 10 % of its lifetime if shorter. */
+export function needsRefresh(session: UserSession, now: number): boolean {
   const expires = expiresAtMs(session);
-  return expires !== undefined && expires - now <= REFRESH_MARGIN_MS;
+  if (expires === undefined) return false;
+  const lifetime = expires - Date.parse(session.updatedAt);
+  const margin = Number.isFinite(lifetime) && lifetime > 0 ? Math.min(REFRESH_MARGIN_MS, lifetime * EXPIRY_MARGIN_FRACTION) : REFRESH_MARGIN_MS;
+  return expires - now <= margin;
 }
 
 /** The lock that keeps two processes from spending the same (rotating) refresh token. */
@@ -136,7 +141,7 @@ async function refreshSession(
 
 /**
  * The user token for `resolved` and where it came from. `EUN_TOKEN` wins; else the stored
- * session, refreshed when within `REFRESH_MARGIN_MS` of expiry. No session is exit 4
+ * session, refreshed when close to expiry (`needsRefresh`). No session is exit 4
  * ("run eun login"), and so is a refresh the issuer refuses.
  */
 export async function getUserAccess(
