@@ -1,4 +1,6 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { Sandbox } from '../helpers/cli.js';
 import { type Emulator, startEmulator } from '../helpers/emulator.js';
 import { JWT, approveDevice, browserLogin, expectNoToken, sessionSandbox, startUntil, storedSession } from './session-helpers.js';
@@ -47,6 +49,23 @@ describe('eun login (device flow)', () => {
     expect(who.stdout).toMatch(/^expires +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \(in 1[45]m\)$/m);
     expect(who.stdout).toMatch(/^session +.*secrets\.json \(file store\)$/m);
     expectNoToken(who.stdout + who.stderr, session.refreshToken as string);
+  });
+
+  test('opens $BROWSER on the verification URL (when asked), and --no-browser never does', async () => {
+    const opened = join(sb.dir, 'opened.txt');
+    const browser = join(sb.dir, 'browser.sh');
+    writeFileSync(browser, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`, { mode: 0o755 });
+    const skipped = await startUntil(sb, ['login', '--no-browser'], CODE_URL, { env: { BROWSER: browser } });
+    skipped.child.kill('SIGINT');
+    expect((await skipped.result).code).toBe(130);
+    expect(existsSync(opened)).toBe(false);
+
+    const login = await startUntil(sb, ['login'], /Opening (\S+) in your browser/, { env: { BROWSER: browser } });
+    await vi.waitFor(() => expect(existsSync(opened)).toBe(true));
+    const url = readFileSync(opened, 'utf8');
+    expect(url).toBe(login.match[1]);
+    expect(await approveDevice(url)).toContain('Signed in');
+    expect((await login.result).code).toBe(0);
   });
 
   test('a denied login exits 4 and stores nothing', async () => {
