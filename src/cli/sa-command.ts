@@ -12,7 +12,6 @@ import { CancelledError, EunError, UsageError, sanitizeForTerminal } from '../co
 import { type HttpClient, type RateLimitInfo, createHttpClient } from '../core/http/client.js';
 import { getUserAccessToken } from '../core/session/user-token.js';
 import { colors } from '../ui/colors.js';
-import { promptConfirm } from '../ui/prompts.js';
 import { renderFields } from '../ui/table.js';
 import { EunCommand } from './base-command.js';
 import { resolveProfile } from './profile-context.js';
@@ -68,6 +67,8 @@ export abstract class SaCommand extends EunCommand {
   protected async confirmOrYes(yes: boolean, question: string): Promise<void> {
     if (yes) return;
     this.requireYesOrTerminal(yes);
+    // Loaded only when asking: the prompt library costs start-up time on every run.
+    const { promptConfirm } = await import('../ui/prompts.js');
     if (!(await promptConfirm(question))) throw new CancelledError('cancelled: nothing was changed');
   }
 

@@ -131,3 +131,18 @@ describe.each(FLAVORS)('the service-account lifecycle (%s)', (flavor) => {
     }
   });
 });
+
+describe('with a stored session instead of EUN_TOKEN', () => {
+  it('uses the session of eun login --with-token for management calls', async () => {
+    const user = await emu.userToken('centrali');
+    const login = await sb.run(['login', '--with-token', '--profile', 'centrali'], { input: `${user.access_token}\n` });
+    expect(login.code, login.stderr).toBe(0);
+    const created = await sb.run(['sa', 'create', '--name', 'via-session', '--profile', 'centrali', '--no-store', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    const { id, stored } = JSON.parse(created.stdout) as { id: string; stored: boolean };
+    expect(stored).toBe(false);
+    expect((await serverAccounts(emu, tokens, 'centrali')).some((a) => String(a.id) === id)).toBe(true);
+    const deleted = await sb.run(['sa', 'delete', id, '--yes', '--profile', 'centrali']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+  });
+});

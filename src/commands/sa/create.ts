@@ -4,7 +4,6 @@ import { offerDefaultAccount } from '../../core/accounts/default-account.js';
 import { type SecretKeeping, keepClientSecret } from '../../core/accounts/secret.js';
 import type { NewServiceAccount, ServiceAccount } from '../../core/accounts/types.js';
 import { validateAccountName, validateDescription, validateScopes } from '../../core/accounts/validate.js';
-import { promptCheckbox, promptText } from '../../ui/prompts.js';
 
 /** What `eun sa create --json` prints. */
 export interface SaCreateResult extends ServiceAccount {
@@ -50,14 +49,15 @@ export default class SaCreate extends SaCommand {
     const interactive = flags.name === undefined;
 
     return this.withAccounts(flags.profile, async ({ api, resolved }) => {
-      const name = flags.name ?? (await this.ask('--name', () => promptText('Name of the service account', { validate: asValidation(validateAccountName) })));
+      const prompts = () => import('../../ui/prompts.js');
+      const name = flags.name ?? (await this.ask('--name', async () => (await prompts()).promptText('Name of the service account', { validate: asValidation(validateAccountName) })));
       let description = flags.description;
       if (interactive && description === undefined) {
-        description = await promptText('Description (optional)', { validate: asValidation(validateDescription) });
+        description = await (await prompts()).promptText('Description (optional)', { validate: asValidation(validateDescription) });
       }
       if (interactive && scopes === undefined) {
         const choices = await api.scopeChoices();
-        if (choices) scopes = await promptCheckbox('Scopes (space to select, enter to confirm)', choices);
+        if (choices) scopes = await (await prompts()).promptCheckbox('Scopes (space to select, enter to confirm)', choices);
       }
       const request: NewServiceAccount = { name: validateAccountName(name) };
       if (description) request.description = validateDescription(description);

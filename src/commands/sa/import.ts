@@ -8,7 +8,6 @@ import { checkClientSecret } from '../../core/accounts/verify.js';
 import { validateClientId } from '../../core/config/validate.js';
 import { AuthError, NetworkError, UsageError, isEunError } from '../../core/errors.js';
 import { createHttpClient } from '../../core/http/client.js';
-import { promptSecret } from '../../ui/prompts.js';
 
 /** What `eun sa import --json` prints. */
 export interface SaImportResult {
@@ -54,7 +53,7 @@ export default class SaImport extends SaCommand {
     const scopes = flags.scope ? validateScopes(flags.scope) : [];
     let secret: string;
     if (!process.stdin.isTTY) secret = await readStdin();
-    else secret = await this.ask('the secret on standard input', () => promptSecret(`Client secret of ${clientId}`));
+    else secret = await this.ask('the secret on standard input', async () => (await import('../../ui/prompts.js')).promptSecret(`Client secret of ${clientId}`));
     secret = secret.replace(/[\r\n]+$/, '').trim();
     if (secret === '') throw new UsageError('no client secret given', { hint: `pipe it in: eun sa import ${clientId} < secret-file` });
     if (!/^[\x20-\x7e]+$/.test(secret)) throw new UsageError('the client secret must be printable ASCII on one line');

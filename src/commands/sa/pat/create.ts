@@ -3,7 +3,6 @@ import { SaCommand } from '../../../cli/sa-command.js';
 import { resolveAccount } from '../../../core/accounts/ref.js';
 import type { PersonalAccessTokenWithValue } from '../../../core/accounts/types.js';
 import { validateAccountName, validateScopes } from '../../../core/accounts/validate.js';
-import { promptText } from '../../../ui/prompts.js';
 
 /** What `eun sa pat create --json` prints. */
 export type SaPatCreateResult = PersonalAccessTokenWithValue & { accountId: string };
@@ -25,7 +24,7 @@ export default class SaPatCreate extends SaCommand {
     const scopes = flags.scope ? validateScopes(flags.scope) : undefined;
     return this.withAccounts(flags.profile, async ({ api }) => {
       const account = await resolveAccount(api, args.ref);
-      const name = validateAccountName(flags.name ?? (await this.ask('--name', () => promptText('Name of the token'))));
+      const name = validateAccountName(flags.name ?? (await this.ask('--name', async () => (await import('../../../ui/prompts.js')).promptText('Name of the token'))));
       const created = await api.createToken(account.id, { name, ...(scopes ? { scopes } : {}) });
       this.printOneTimeSecret(
         [
