@@ -123,6 +123,15 @@ describe('eun login --web (authorization code + PKCE on a loopback redirect)', (
     await expect(fetch(`${redirect}?code=again&state=${url.searchParams.get('state')}`)).rejects.toThrow();
   });
 
+  test('Ctrl-C while waiting for the browser exits 130 and closes the listener', async () => {
+    const login = await startUntil(sb, ['login', '--web'], CODE_URL);
+    const redirect = new URL(login.match[1]!).searchParams.get('redirect_uri')!;
+    login.child.kill('SIGINT');
+    const r = await login.result;
+    expect(r.code).toBe(130);
+    await expect(fetch(`${redirect}?code=late&state=x`)).rejects.toThrow();
+  });
+
   test('a login denied in the browser exits 4', async () => {
     const login = await startUntil(sb, ['login', '--web'], CODE_URL);
     const browser = await browserLogin(login.match[1]!, { deny: true });
@@ -173,6 +182,15 @@ describe('eun login --with-token', () => {
     expect(r.code, r.stderr).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(storedSession(sb, emu)).toBeUndefined();
+  });
+});
+
+describe('a keychain that is forced but unavailable', () => {
+  test('login fails with exit 4 before showing any code', async () => {
+    const r = await sb.run(['login'], { env: { EUN_SECRET_STORE: 'keychain', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/eun-test-bus' } });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/keychain/);
+    expect(r.stderr).not.toContain('one-time code');
   });
 });
 

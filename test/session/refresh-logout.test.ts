@@ -41,8 +41,10 @@ describe('refreshing the session', () => {
     await emu.settings({ userTokenTtl: 1 });
     const before = await login();
     await sleep(1200);
-    const r = await sb.run(['whoami', '--json']);
+    // --verbose too: diagnostics never carry a token either.
+    const r = await sb.run(['whoami', '--json', '--verbose']);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('refreshed the session of profile local');
     const view = JSON.parse(r.stdout);
     expect(Date.parse(view.expiresAt)).toBeGreaterThan(Date.now());
     const after = storedSession(sb, emu)!;
