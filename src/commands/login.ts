@@ -19,7 +19,7 @@ export default class Login extends EunCommand {
     '<%= config.bin %> login',
     '<%= config.bin %> login --web',
     '<%= config.bin %> login --no-browser --profile staging',
-    'printenv MY_PAT | <%= config.bin %> login --with-token',
+    '<%= config.bin %> login --with-token < pat.txt',
   ];
   static override flags = {
     'with-token': Flags.boolean({ description: 'Read a user token or personal access token from standard input.', exclusive: ['web'] }),

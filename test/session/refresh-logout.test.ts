@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { Deps } from '../../src/core/deps.js';
 import { createHttpClient } from '../../src/core/http/client.js';
-import { getUserAccessToken } from '../../src/core/session/user-token.js';
+import { getUserAccess, getUserAccessToken } from '../../src/core/session/user-token.js';
 import type { Sandbox } from '../helpers/cli.js';
 import { type Emulator, jsonRequest, startEmulator } from '../helpers/emulator.js';
 import { JWT, expectNoToken, sessionSandbox, storedSession } from './session-helpers.js';
@@ -90,6 +90,10 @@ describe('refreshing the session', () => {
       expect(token).toMatch(JWT);
       expect(token !== before.accessToken, 'a new token').toBe(true);
       expect(token === storedSession(sb, emu)!.accessToken, 'the new token is the stored one').toBe(true);
+      // A forced refresh (after a 401) gets yet another token, even though this one is fresh.
+      const forced = await getUserAccess(deps, http, resolved, { forceRefresh: true });
+      expect(forced.refreshed).toBe(true);
+      expect(forced.accessToken !== token, 'a forced refresh gives a new token').toBe(true);
       // EUN_TOKEN wins over the stored session.
       expect(await getUserAccessToken({ ...deps, env: { ...sb.env, EUN_TOKEN: ' pat_from_env ' } }, http, resolved)).toBe('pat_from_env');
     } finally {

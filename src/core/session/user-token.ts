@@ -42,6 +42,8 @@ export interface UserAccessOptions {
   ignoreEnv?: boolean;
   /** The store to use (default: `openSecretStore`). */
   store?: SecretStore;
+  /** Refresh even when the token looks fresh (e.g. the API just answered 401 to it). */
+  forceRefresh?: boolean;
 }
 
 /** `EUN_TOKEN`, trimmed, when set; a value that cannot be a bearer token is a UsageError. */
@@ -83,12 +85,13 @@ async function refreshSession(
   http: HttpClient,
   resolved: ResolvedProfile,
   store: SecretStore,
+  force: boolean,
 ): Promise<{ session: UserSession; refreshed: boolean }> {
   const { name, profile } = resolved;
   const run = async () => {
     const current = await readSession(store, name, profile.issuer);
     if (!current) throw notLoggedIn(name);
-    if (!needsRefresh(current, deps.now())) return { session: current, refreshed: false };
+    if (!force && !needsRefresh(current, deps.now())) return { session: current, refreshed: false };
     const expired = (expiresAtMs(current) ?? 0) <= deps.now();
     if (!current.refreshToken) {
       if (!expired) return { session: current, refreshed: false };
@@ -157,8 +160,11 @@ export async function getUserAccess(
   const store = options.store ?? (await openSecretStore(deps));
   const stored = await readSession(store, resolved.name, resolved.profile.issuer);
   if (!stored) throw notLoggedIn(resolved.name);
-  if (!needsRefresh(stored, deps.now())) return { accessToken: stored.accessToken, source: 'store', session: stored, store, refreshed: false };
-  const { session, refreshed } = await refreshSession(deps, http, resolved, store);
+  const force = options.forceRefresh === true && stored.refreshToken !== undefined;
+  if (!force && !needsRefresh(stored, deps.now())) {
+    return { accessToken: stored.accessToken, source: 'store', session: stored, store, refreshed: false };
+  }
+  const { session, refreshed } = await refreshSession(deps, http, resolved, store, force);
   return { accessToken: session.accessToken, source: 'store', session, store, refreshed };
 }
 
