@@ -46,6 +46,13 @@ describe.each(FLAVORS)('eun sa import (%s)', (flavor) => {
     // Without a terminal it says so in words, too.
     const again = await sb.run(['sa', 'import', made.clientId, '--profile', flavor], { input: made.clientSecret });
     expect(again.stderr).toMatch(/the issuer accepted it/);
+
+    // A second account does not take over the default unless asked (--default).
+    const other = await sa(sb, tokens, flavor, ['sa', 'create', '--name', `second-${flavor}`, '--json']);
+    expect(JSON.parse(other.stdout).default).toBe(false);
+    expect(configJson(sb).profiles[flavor]?.defaultAccount?.clientId).toBe(made.clientId);
+    const third = await sa(sb, tokens, flavor, ['sa', 'create', '--name', `third-${flavor}`, '--default', '--json']);
+    expect(configJson(sb).profiles[flavor]?.defaultAccount?.clientId).toBe(JSON.parse(third.stdout).clientId);
   });
 });
 

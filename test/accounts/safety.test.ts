@@ -107,6 +107,13 @@ describe.each(FLAVORS)('safety and bad input (%s)', (flavor) => {
     expect(error.code).toBe('forbidden');
     expect(error.message).toMatch(flavor === 'centrali' ? /workspace acme-corp/ : /scope admin:access/);
 
+    // The seed's "Token expired": said in those words, with what to do.
+    const short = await emu.userToken(flavor, { ttl: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const expired = await sb.run(['sa', 'list', '--profile', flavor], { env: { EUN_TOKEN: short.access_token } });
+    expect(expired.code).toBe(4);
+    expect(expired.stderr).toMatch(/your session has expired \(HTTP 401\)\nhint: run eun login/);
+
     // No session and no EUN_TOKEN: exit 4, "run eun login".
     const none = await sb.run(['sa', 'list', '--profile', flavor]);
     expect(none.code).toBe(4);

@@ -52,7 +52,8 @@ async function terminal(args: string[], env: Record<string, string>) {
     { mode: 0o700 },
   );
   execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', '120', '-y', '40', `sh ${shellQuote(script)}`]);
-  const screen = () => execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-J', '-S', '-100'], { encoding: 'utf8' });
+  const screen = (escapes = false) =>
+    execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-J', '-S', '-100', ...(escapes ? ['-e'] : [])], { encoding: 'utf8' });
   return {
     screen,
     keys: (...keys: string[]) => execFileSync('tmux', ['-L', socket, 'send-keys', ...keys]),
@@ -110,5 +111,36 @@ describe('eun sa in a terminal', () => {
     accepted.keys('Enter');
     expect(await accepted.waitFor(/EXIT:\d+/)).toContain('EXIT:0');
     expect((await serverAccounts(emu, tokens, 'centrali')).some((a) => a.clientId === made.clientId)).toBe(false);
+  });
+
+  it('reads an imported secret through a masked prompt, and never prompts with --json', async () => {
+    const made = await emu.createServiceAccount('eunifyer', { name: 'tty-import' });
+    const t = await terminal(['sa', 'import', made.clientId, '--profile', 'eunifyer'], {});
+    await t.waitFor(/Client secret of/);
+    t.keys('-l', made.clientSecret);
+    await t.waitFor(/\*{20,}/);
+    t.keys('Enter');
+    const done = await t.waitFor(/EXIT:\d+/);
+    expect(done).toContain('EXIT:0');
+    expect(done).toMatch(/the issuer accepted it/);
+    expect(done.includes(made.clientSecret), 'the secret was echoed').toBe(false);
+
+    const json = await terminal(['sa', 'create', '--profile', 'eunifyer', '--json'], { EUN_TOKEN: await tokens.get('eunifyer') });
+    const refused = await json.waitFor(/EXIT:\d+/);
+    expect(refused).toContain('EXIT:2');
+    expect(refused).toMatch(/missing --name/);
+  });
+
+  it('colours the status column on a terminal unless NO_COLOR is set', async () => {
+    await emu.createServiceAccount('centrali', { name: 'tty-colour' });
+    const env = { EUN_TOKEN: await tokens.get('centrali') };
+    const coloured = await terminal(['sa', 'list', '--profile', 'centrali'], { ...env, NO_COLOR: '' });
+    await coloured.waitFor(/EXIT:0/);
+    expect(coloured.screen(true)).toMatch(/\u001b\[32mactive/);
+    expect(coloured.screen()).toMatch(/│ ID\s+│ NAME\s+│ CLIENT ID\s+│ STATUS\s+│ CREATED/);
+    const plain = await terminal(['sa', 'list', '--profile', 'centrali'], { ...env, NO_COLOR: '1' });
+    await plain.waitFor(/EXIT:0/);
+    expect(plain.screen(true)).not.toMatch(/\u001b\[32m/);
+    expect(plain.screen()).toMatch(/tty-colour/);
   });
 });
