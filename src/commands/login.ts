@@ -8,7 +8,6 @@ import { loginWithBrowser, loginWithDevice, loginWithToken } from '../core/sessi
 import { type SessionView, describeUser } from '../core/session/view.js';
 import { openBrowser, shouldOpenBrowser } from '../ui/browser.js';
 import { colors } from '../ui/colors.js';
-import { promptSecret } from '../ui/prompts.js';
 import { type Spinner, startSpinner } from '../ui/spinner.js';
 
 export default class Login extends EunCommand {
@@ -36,7 +35,7 @@ export default class Login extends EunCommand {
     const resolved = await resolveProfile(deps, flags.profile);
     if (flags['with-token']) {
       const input = process.stdin.isTTY
-        ? await this.ask('token on standard input', () => promptSecret('Paste the token'))
+        ? await this.ask('token on standard input', async () => (await import('../ui/prompts.js')).promptSecret('Paste the token'))
         : await readStdin();
       return this.done(await loginWithToken(deps, resolved, input));
     }
