@@ -93,6 +93,7 @@ export default class Login extends EunCommand {
 
   private done(view: SessionView): SessionView {
     this.info(`Logged in to profile ${view.profile} as ${view.username ?? describeUser(view)} (store: ${view.store?.location ?? 'none'})`);
+    if (this.deps.env.EUN_TOKEN?.trim()) this.info('Note: EUN_TOKEN is set; management commands use it rather than this session until you unset it.');
     return view;
   }
 }

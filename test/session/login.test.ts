@@ -206,9 +206,10 @@ describe('no session, and EUN_TOKEN', () => {
   });
 
   test('EUN_TOKEN overrides the stored session', async () => {
-    const stored = await sb.run(['login', '--with-token'], { input: `pat_${'s'.repeat(40)}` });
-    expect(stored.code).toBe(0);
     const { access_token: token } = await emu.userToken('centrali', { sub: 'ci-bot', workspace: 'acme-corp' });
+    const stored = await sb.run(['login', '--with-token'], { input: `pat_${'s'.repeat(40)}`, env: { EUN_TOKEN: token } });
+    expect(stored.code).toBe(0);
+    expect(stored.stderr).toContain('EUN_TOKEN is set; management commands use it rather than this session');
     const r = await sb.run(['whoami', '--json'], { env: { EUN_TOKEN: token } });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ source: 'EUN_TOKEN', subject: 'ci-bot', workspace: 'acme-corp', store: null });
