@@ -2,10 +2,14 @@
 // Start-up benchmark: each scenario's wall time as a ratio to `node -e 0` under the same Node,
 // from medians of alternating runs (baseline, scenario, baseline, scenario, …), so that a
 // noisy machine slows both sides alike. Usage: npm run bench [-- --runs N]
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+//
+// The `eun token get` scenarios run against the local emulator (`eun emulator start`):
+// a cache hit, a cold mint, 50 concurrent cold calls, and the peak RSS of a cache hit.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: process.env.BENCH_RUNS ?? '40' } } });
@@ -22,6 +26,7 @@ const env = {
   EUN_SECRET_STORE: 'file',
 };
 delete env.NODE_ENV;
+for (const name of ['EUN_ISSUER', 'EUN_TOKEN_URL', 'EUN_CLIENT_ID', 'EUN_CLIENT_SECRET', 'EUN_SCOPE', 'EUN_PROFILE']) delete env[name];
 
 function time(args, extraEnv = {}) {
   const start = process.hrtime.bigint();
@@ -37,27 +42,165 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-/** Scenarios: a name and the argv after `node`. */
-const scenarios = [
-  { name: 'eun --version', args: [bin, '--version'] },
-  { name: 'eun profile list', args: [bin, 'profile', 'list'] },
-];
+const row = (name, value, base, unit = 'ms') =>
+  console.log(`${name.padEnd(44)} ${`${value.toFixed(1)}${unit === 'ms' ? '' : ` ${unit}`}`.padStart(10)} ${base.toFixed(1).padStart(10)} ${(value / base).toFixed(2).padStart(6)}×`);
+
+/** Alternating runs of `node -e 0` and the scenario; `before` runs untimed before each scenario run. */
+function compare(name, args, extraEnv = {}, before = () => {}, n = runs) {
+  before();
+  time(args, extraEnv); // warm the file-system cache
+  const base = [];
+  const mine = [];
+  for (let i = 0; i < n; i++) {
+    base.push(time(['-e', '0']));
+    before();
+    mine.push(time(args, extraEnv));
+  }
+  const b = median(base);
+  const m = median(mine);
+  row(name, m, b);
+  return { ms: m, base: b, ratio: m / b };
+}
+
+// --- the emulator and a service account on it ---------------------------------------------
+
+async function startEmulator() {
+  const child = spawn(node, [bin, 'emulator', 'start', '--port', '0', '--json'], {
+    env: { ...env, EUN_CACHE_DIR: join(sandbox, 'emulator-cache') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+  const line = await new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the emulator did not start: ${stderr}`)), 20_000);
+    createInterface({ input: child.stdout }).once('line', (l) => {
+      clearTimeout(timer);
+      resolvePromise(l);
+    });
+    child.once('exit', (code) => reject(new Error(`the emulator exited (${code}): ${stderr}`)));
+  });
+  const urls = JSON.parse(line);
+  return { child, base: urls.base, issuer: urls.eunifyerIssuer ?? urls.eunifyer?.issuer };
+}
+
+async function call(url, init = {}) {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: HTTP ${res.status} ${text.slice(0, 200)}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function createAccount(emu, name) {
+  const json = { 'content-type': 'application/json' };
+  const { access_token } = await call(`${emu.base}/__admin/user-token`, { method: 'POST', headers: json, body: JSON.stringify({ flavor: 'eunifyer' }) });
+  return call(`${emu.base}/api/v1/developer/service-principals`, {
+    method: 'POST',
+    headers: { ...json, authorization: `Bearer ${access_token}` },
+    body: JSON.stringify({ name, scopes: ['partner:orgs:read'] }),
+  });
+}
+
+async function tokenRequests(emu, clientId) {
+  return (await call(`${emu.base}/__admin/stats`)).tokenRequests.byClient[clientId] ?? 0;
+}
+
+/** Wall time of `count` processes started at once, and their outputs. */
+function concurrent(count, args, extraEnv = {}) {
+  const start = process.hrtime.bigint();
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise((resolvePromise, reject) => {
+          const child = spawn(node, args, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.stderr.on('data', (d) => (err += d));
+          child.on('close', (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`exit ${code}: ${err}`))));
+        }),
+    ),
+  ).then((outputs) => ({ ms: Number(process.hrtime.bigint() - start) / 1e6, outputs }));
+}
+
+/** Peak RSS (KiB) of a run, as the process itself reports it at exit (the same preload on both sides). */
+function peakRss(args, extraEnv = {}) {
+  const file = join(sandbox, 'rss');
+  const r = spawnSync(node, ['--require', join(sandbox, 'rss.cjs'), ...args], {
+    env: { ...env, ...extraEnv, EUN_BENCH_RSS_FILE: file },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return Number(readFileSync(file, 'utf8'));
+}
+
+// --- scenarios --------------------------------------------------------------------------------
 
 console.log(`node ${process.version}, ${runs} alternating runs per scenario (medians)`);
-console.log(`${'scenario'.padEnd(36)} ${'median ms'.padStart(10)} ${'node -e 0'.padStart(10)} ${'ratio'.padStart(7)}`);
+console.log(`${'scenario'.padEnd(44)} ${'median ms'.padStart(10)} ${'node -e 0'.padStart(10)} ${'ratio'.padStart(7)}`);
+let emu;
+const notes = [];
 try {
-  for (const s of scenarios) {
-    time(s.args); // warm the file-system cache
-    const base = [];
-    const mine = [];
-    for (let i = 0; i < runs; i++) {
-      base.push(time(['-e', '0']));
-      mine.push(time(s.args));
-    }
-    const b = median(base);
-    const m = median(mine);
-    console.log(`${s.name.padEnd(36)} ${m.toFixed(1).padStart(10)} ${b.toFixed(1).padStart(10)} ${(m / b).toFixed(2).padStart(6)}×`);
+  compare('eun --version', [bin, '--version']);
+  compare('eun profile list', [bin, 'profile', 'list']);
+
+  emu = await startEmulator();
+  const sa = await createAccount(emu, 'bench');
+  const tokenEnv = { EUN_ISSUER: emu.issuer, EUN_CLIENT_ID: sa.clientId, EUN_CLIENT_SECRET: sa.clientSecret };
+  const tokensDir = join(env.EUN_CACHE_DIR, 'tokens');
+  const dropTokens = () => rmSync(tokensDir, { recursive: true, force: true });
+  const get = [bin, 'token', 'get'];
+
+  const hit = compare('eun token get (cache hit)', get, tokenEnv);
+  const cold = compare('eun token get (cold mint, discovery cached)', get, tokenEnv, dropTokens);
+  compare('eun token get (cold, no discovery cache)', get, tokenEnv, () => {
+    dropTokens();
+    rmSync(join(env.EUN_CACHE_DIR, 'discovery'), { recursive: true, force: true });
+  }, Math.min(runs, 15));
+  notes.push(`cache hit ${hit.ratio.toFixed(2)}× node -e 0 (target ≤ 1.5×)`, `cold mint ${cold.ratio.toFixed(2)}× (target ≤ 3×)`);
+
+  // 50 concurrent cold calls: one token request, and the wall time against one cold call.
+  const rounds = Math.max(3, Math.min(7, Math.round(runs / 8)));
+  const walls = [];
+  const floors = [];
+  let requests = 0;
+  let distinct = 0;
+  for (let i = 0; i < rounds; i++) {
+    floors.push((await concurrent(50, ['-e', '0'])).ms);
+    dropTokens();
+    const before = await tokenRequests(emu, sa.clientId);
+    const r = await concurrent(50, get, tokenEnv);
+    requests = Math.max(requests, (await tokenRequests(emu, sa.clientId)) - before);
+    distinct = Math.max(distinct, new Set(r.outputs).size);
+    walls.push(r.ms);
   }
+  const wall = median(walls);
+  const floor = median(floors);
+  console.log(
+    `${'50 concurrent cold eun token get'.padEnd(44)} ${wall.toFixed(1).padStart(10)} ${cold.ms.toFixed(1).padStart(10)} ${(wall / cold.ms).toFixed(2).padStart(6)}× one cold call`,
+  );
+  console.log(`${'  (50 concurrent node -e 0, the floor)'.padEnd(44)} ${floor.toFixed(1).padStart(10)} ${''.padStart(10)} ${(wall / floor).toFixed(2).padStart(6)}× the floor`);
+  console.log(`${'  token requests per round (max)'.padEnd(44)} ${String(requests).padStart(10)}   distinct tokens printed: ${distinct}`);
+  notes.push(`50 concurrent cold calls: ${requests} token request, wall ${(wall / cold.ms).toFixed(2)}× one cold call (target ≤ 3×; ${(wall / floor).toFixed(2)}× 50 concurrent node -e 0)`);
+
+  // Peak RSS of a cache hit against `node -e 0`, same preload on both sides.
+  writeFileSync(
+    join(sandbox, 'rss.cjs'),
+    "process.on('exit', () => require('node:fs').writeFileSync(process.env.EUN_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));\n",
+  );
+  time(get, tokenEnv); // make sure the cache is warm
+  const baseRss = [];
+  const hitRss = [];
+  for (let i = 0; i < Math.min(runs, 20); i++) {
+    baseRss.push(peakRss(['-e', '0']));
+    hitRss.push(peakRss(get, tokenEnv));
+  }
+  const rb = median(baseRss) / 1024;
+  const rh = median(hitRss) / 1024;
+  console.log(`${'peak RSS, eun token get (cache hit)'.padEnd(44)} ${`${rh.toFixed(1)} MiB`.padStart(10)} ${`${rb.toFixed(1)} MiB`.padStart(10)} ${(rh / rb).toFixed(2).padStart(6)}×`);
+  notes.push(`peak RSS of a hit ${(rh / rb).toFixed(2)}× (target ≤ 1.2×)`);
+  console.log(`\nnote: ${notes.join('; ')}`);
 } finally {
+  emu?.child.kill('SIGTERM');
   rmSync(sandbox, { recursive: true, force: true });
 }

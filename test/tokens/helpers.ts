@@ -2,7 +2,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Deps } from '../../src/core/deps.js';
-import type { Emulator, Flavor, TestServiceAccount } from '../helpers/emulator.js';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { Sandbox } from '../helpers/cli.js';
+import { type Emulator, type Flavor, type TestServiceAccount, startEmulator } from '../helpers/emulator.js';
 
 let counter = 0;
 
@@ -64,5 +66,30 @@ export function testDeps(env: Record<string, string | undefined>, debug: string[
     platform: process.platform,
     homedir: env.HOME ?? '/nonexistent',
     debug: (m) => void debug.push(m),
+  };
+}
+
+/** Per file: one emulator; per test: a fresh sandbox, and no fault left behind. */
+export function withEmulator(): { readonly emu: Emulator; readonly sb: Sandbox } {
+  let emu: Emulator | undefined;
+  let sb: Sandbox | undefined;
+  beforeAll(async () => {
+    emu = await startEmulator();
+  });
+  afterAll(async () => emu?.stop());
+  beforeEach(() => {
+    sb = new Sandbox();
+  });
+  afterEach(async () => {
+    await emu?.clearFaults();
+    sb?.cleanup();
+  });
+  return {
+    get emu() {
+      return emu as Emulator;
+    },
+    get sb() {
+      return sb as Sandbox;
+    },
   };
 }

@@ -22,6 +22,10 @@ export interface TokenServerOptions {
   /** Advertise (and accept) only client_secret_basic. */
   basicOnly?: boolean;
   expiresIn?: number;
+  /** Name another issuer in the discovery document. */
+  claimIssuer?: string;
+  /** Keep connections open (HTTP keep-alive) instead of closing them after each answer. */
+  keepAlive?: boolean;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -36,12 +40,12 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   const state: Omit<TokenServer, 'close' | 'issuer'> = { tokenRequests: 0, lastForms: [], lastAuthSchemes: [] };
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+      res.writeHead(status, { 'content-type': 'application/json', ...(options.keepAlive ? {} : { connection: 'close' }) });
       res.end(JSON.stringify(body));
     };
     if (req.url === '/.well-known/openid-configuration') {
       return send(200, {
-        issuer: server.issuer,
+        issuer: options.claimIssuer ?? server.issuer,
         token_endpoint: `${server.issuer}/token`,
         token_endpoint_auth_methods_supported: options.basicOnly ? ['client_secret_basic'] : ['client_secret_post', 'client_secret_basic'],
       });
@@ -69,10 +73,15 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     }
     send(404, { error: 'not_found' });
   }) as ReturnType<typeof createServer> & { issuer: string };
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   server.issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return Object.assign(state, {
     issuer: server.issuer,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   }) as TokenServer;
 }

@@ -25,8 +25,11 @@ export default class TokenExec extends EunCommand {
   };
 
   async run(): Promise<void> {
-    const { flags, argv } = await this.parse(TokenExec);
-    const command = argv as string[];
+    // Everything after the first `--` is the command, whatever it contains (even another `--`).
+    const raw = [...this.argv];
+    const split = raw.indexOf('--');
+    const { flags, argv } = await this.parse(TokenExec, split === -1 ? raw : raw.slice(0, split));
+    const command = split === -1 ? (argv as string[]) : raw.slice(split + 1);
     if (command.length === 0) throw new UsageError('missing CMD: eun token exec [FLAGS] -- CMD [ARGS…]');
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(flags.env)) throw new UsageError(`invalid --env ${JSON.stringify(flags.env)}: use letters, digits and _`);
     const token = await getToken(this.deps, tokenOptionsFromFlags(flags));

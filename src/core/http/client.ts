@@ -214,6 +214,19 @@ function attemptBudget(deps: Deps): number | undefined {
   return parseDuration(raw, 'EUN_HTTP_TIMEOUT');
 }
 
+function proxySettings(env: Deps['env']): { httpProxy?: string; httpsProxy?: string; noProxy?: string } {
+  const pick = (lower: string, upper: string) => env[lower] || env[upper] || undefined;
+  const settings: { httpProxy?: string; httpsProxy?: string; noProxy?: string } = {};
+  const httpProxy = pick('http_proxy', 'HTTP_PROXY');
+  const httpsProxy = pick('https_proxy', 'HTTPS_PROXY');
+  const noProxy = pick('no_proxy', 'NO_PROXY');
+  // Empty strings stop undici from falling back to process.env.
+  settings.httpProxy = httpProxy ?? '';
+  settings.httpsProxy = httpsProxy ?? httpProxy ?? '';
+  settings.noProxy = noProxy ?? '';
+  return settings;
+}
+
 /** Creates the HTTP client. */
 export function createHttpClient(deps: Deps, options: HttpClientOptions = {}): HttpClient {
   const attemptMs = options.attemptTimeoutMs ?? attemptBudget(deps) ?? DEFAULT_ATTEMPT_MS;
@@ -222,6 +235,8 @@ export function createHttpClient(deps: Deps, options: HttpClientOptions = {}): H
   let dispatcher: InstanceType<typeof EnvHttpProxyAgent> | undefined;
   const agent = () =>
     (dispatcher ??= new EnvHttpProxyAgent({
+      // From deps, not process.env, so that what core sees is what it uses.
+      ...proxySettings(deps.env),
       connect: { timeout: Math.min(attemptMs, 10_000) },
       headersTimeout: attemptMs,
       bodyTimeout: attemptMs,
@@ -344,7 +359,7 @@ export function createHttpClient(deps: Deps, options: HttpClientOptions = {}): H
         return makeResponse(status, resHeaders, text, what, host);
       } catch (err) {
         if (err instanceof NetworkError || err instanceof UsageError) throw err;
-        last = classify(err, budget, timedOut);
+        last = classify(err, attemptMs, timedOut);
         deps.debug(`${shown} failed: ${last.reason}`);
         if (!last.retryable || (!idempotent && !last.notSent)) break;
       } finally {
