@@ -207,3 +207,29 @@ describe('eun token clear', () => {
     expect(await requestsOf(t.emu, sa.clientId)).toBe(3);
   });
 });
+
+describe('eun token get with eun sa', () => {
+  it('uses the account sa create --default stored, and a new token after sa rotate', async () => {
+    const add = await t.sb.run(['profile', 'add', 'local', '--flavor', 'eunifyer', '--issuer', t.emu.eunifyer.issuer, '--api', t.emu.eunifyer.api, '--use']);
+    expect(add.code, add.stderr).toBe(0);
+    const { access_token: userToken } = await t.emu.userToken('eunifyer');
+    const admin = { EUN_TOKEN: userToken };
+    const created = await t.sb.run(['sa', 'create', '--name', `bot-${Date.now()}`, '--scope', 'partner:orgs:read', '--default', '--json'], { env: admin });
+    expect(created.code, created.stderr).toBe(0);
+    const { clientId, id } = JSON.parse(created.stdout);
+
+    const first = await t.sb.run(['token', 'get', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ source: 'minted', scope: 'partner:orgs:read' });
+    expect(JSON.parse((await t.sb.run(['token', 'get', '--json'])).stdout).source).toBe('cache');
+    expect(await requestsOf(t.emu, clientId)).toBe(1);
+
+    const rotated = await t.sb.run(['sa', 'rotate', String(id), '--yes', '--json'], { env: admin });
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const after = await t.sb.run(['token', 'get', '--json']);
+    expect(after.code, after.stderr).toBe(0);
+    expect(JSON.parse(after.stdout).source).toBe('minted'); // the old secret's token was dropped
+    expect(JSON.parse(after.stdout).accessToken).not.toBe(JSON.parse(first.stdout).accessToken);
+    expect(anyFileContains(cacheDir(), JSON.parse(rotated.stdout).clientSecret ?? 'none')).toBe(false);
+  });
+});
