@@ -12,7 +12,7 @@ describe('README.md', () => {
   it('has a command reference that matches the commands (run npm run readme if this fails)', () => {
     const copy = join(dir, 'README.md');
     copyFileSync(join(ROOT, 'README.md'), copy);
-    const env = { ...process.env, OCLIF_COLUMNS: '100' };
+    const env: NodeJS.ProcessEnv = { ...process.env, OCLIF_COLUMNS: '100' };
     delete env.NODE_ENV;
     execFileSync(process.execPath, [join(ROOT, 'node_modules/oclif/bin/run.js'), 'readme', '--no-aliases', '--no-source-links', '--readme-path', copy], {
       cwd: ROOT,
