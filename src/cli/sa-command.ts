@@ -127,12 +127,13 @@ export abstract class SaCommand extends EunCommand {
       if (this.deps.stdout.isTTY) {
         const width = Math.max(...[...fields, secretField].map(([k]) => k.length));
         const lines = fields.map(([k, v]) => `${k.padEnd(width)}  ${sanitizeForTerminal(v)}`);
-        lines.push(`${c.bold(secretField[0].padEnd(width))}  ${secretField[1]}`);
+        lines.push(`${c.bold(secretField[0].padEnd(width))}  ${sanitizeForTerminal(secretField[1])}`);
         this.out(lines.join('\n'));
         this.info(c.yellow(`! The ${what} above is shown once: copy it now, it cannot be shown again.`));
       } else {
         // One `key: value` per line: `awk -F': ' '$1=="clientSecret"{print $2}'` picks the secret.
-        this.out([...fields, secretField].map(([k, v]) => `${k}: ${sanitizeForTerminal(v)}`).join('\n'));
+        // Line breaks in server text would forge lines: they become spaces.
+        this.out([...fields, secretField].map(([k, v]) => `${k}: ${sanitizeForTerminal(v).replace(/[\t\n]/g, ' ')}`).join('\n'));
         this.info(`eun: the ${what} printed on stdout is shown once; keep it now`);
       }
       if (keeping?.stored) this.chatter(`Stored it in ${keeping.location} for eun token get.`);
@@ -140,7 +141,7 @@ export abstract class SaCommand extends EunCommand {
     if (keeping && !keeping.stored) {
       const err = keeping.error;
       const notStored = new EunError(err.code, err.exitCode === 0 ? 1 : err.exitCode, `the ${what} was printed but NOT stored: ${err.message}`, {
-        hint: 'keep the printed secret now; store it later with eun sa import CLIENT_ID',
+        hint: `keep the printed secret now; store it later with eun sa import ${fields.find(([k]) => k === 'clientId')?.[1] ?? 'CLIENT_ID'}`,
         cause: err,
       });
       if (this.jsonEnabled()) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../helpers/cli.js';
+import type { CliResult, Sandbox } from '../helpers/cli.js';
 import { type Emulator, startEmulator } from '../helpers/emulator.js';
 import { FLAVORS, UserTokens, flavorSandbox, sa, secretsFileText, serverAccounts } from './setup.js';
 
@@ -17,6 +17,13 @@ afterAll(async () => {
   await emu?.stop();
 });
 
+/** Runs `work` over `items`, two at a time, keeping the order of the results. */
+async function inPairs<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += 2) results.push(...(await Promise.all(items.slice(i, i + 2).map(work))));
+  return results;
+}
+
 /** The server's accounts as comparable JSON (to prove a refused command changed nothing). */
 const snapshot = async (flavor: (typeof FLAVORS)[number]) => JSON.stringify(await serverAccounts(emu, tokens, flavor));
 
@@ -24,14 +31,14 @@ describe.each(FLAVORS)('safety and bad input (%s)', (flavor) => {
   it('never deletes, rotates or revokes without --yes when no one can confirm', async () => {
     const target = await emu.createServiceAccount(flavor, { name: `keep-${flavor}` });
     const before = await snapshot(flavor);
-    for (const verb of ['delete', 'rotate', 'revoke']) {
-      for (const extra of [[], ['--json']]) {
-        const r = await sa(sb, tokens, flavor, ['sa', verb, String(target.id), ...extra]);
-        expect(r.code, `${verb} ${extra.join(' ')}: ${r.stderr}`).toBe(2);
-        if (extra.length === 0) expect(r.stderr).toBe('eun: --yes required when not running interactively\n');
-        else expect(JSON.parse(r.stdout).error.message).toBe('--yes required when not running interactively');
-      }
-    }
+    const runs = ['delete', 'rotate', 'revoke'].flatMap((verb) => [[verb], [verb, '--json']]);
+    const results = await inPairs(runs, ([verb, ...extra]) => sa(sb, tokens, flavor, ['sa', verb as string, String(target.id), ...extra]));
+    runs.forEach(([verb, json], i) => {
+      const r = results[i] as CliResult;
+      expect(r.code, `${verb} ${json ?? ''}: ${r.stderr}`).toBe(2);
+      if (json === undefined) expect(r.stderr).toBe('eun: --yes required when not running interactively\n');
+      else expect(JSON.parse(r.stdout).error.message).toBe('--yes required when not running interactively');
+    });
     // CI=true on a terminal-less run is the same: no prompt, no change.
     const ci = await sa(sb, tokens, flavor, ['sa', 'delete', String(target.id)], { env: { CI: 'true' } });
     expect(ci.code).toBe(2);
@@ -60,13 +67,15 @@ describe.each(FLAVORS)('safety and bad input (%s)', (flavor) => {
       ['bad scope', ['sa', 'create', '--name', 'ok', '--scope', 'a"b'], 2, /--scope/],
     ];
     const cases = flavor === 'eunifyer' ? [...nameCases, ...otherCases] : nameCases;
-    for (const [what, args, code, message] of cases) {
-      const r = await sa(sb, tokens, flavor, args);
+    // Independent runs: two at a time keeps both cores busy.
+    const results = await inPairs(cases, ([, args]) => sa(sb, tokens, flavor, args));
+    cases.forEach(([what, , code, message], i) => {
+      const r = results[i] as CliResult;
       expect(r.code, `${what}: ${r.stderr}`).toBe(code);
       expect(r.stderr, what).toMatch(message);
       expect(r.stderr, what).not.toMatch(/\u001b/); // the escape never reaches the terminal raw
       expect(r.stdout, what).toBe('');
-    }
+    });
     expect(await snapshot(flavor)).toBe(before);
   });
 
