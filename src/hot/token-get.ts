@@ -3,12 +3,30 @@
  * argv with node:util and runs the same core code as the `token get` command; anything it
  * does not understand (`--help`, unknown flags, bad values) goes back to oclif.
  */
-import { parseArgs } from 'node:util';
 import type { Deps } from '../core/deps.js';
 import { EunError, ExitCode, isEunError, sanitizeForTerminal } from '../core/errors.js';
 import { reportError } from '../cli/error-output.js';
 import { getToken, tokenOptionsFromFlags } from '../core/tokens/get-token.js';
 import { tokenJson, tokenLine } from '../core/tokens/output.js';
+
+// Built-ins through getBuiltinModule, not `import`: the ES-module facade of node:util alone
+// adds ~3 MB of RSS to a cache hit (it evaluates every lazy export).
+const { parseArgs } = process.getBuiltinModule('node:util');
+const { writeSync } = process.getBuiltinModule('node:fs');
+
+/** Writes the result to fd 1 directly: process.stdout would set up a stream (~2 MB) for one line. */
+function writeResult(text: string): void {
+  const bytes = Buffer.from(text);
+  for (let offset = 0; offset < bytes.length; ) {
+    try {
+      offset += writeSync(1, bytes, offset);
+    } catch (err) {
+      // A non-blocking pipe that is full: wait for the reader.
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+}
 
 const OPTIONS = {
   'client-id': { type: 'string' },
@@ -73,7 +91,7 @@ export async function run(argv: string[]): Promise<boolean> {
   const deps = hotDeps(verbose);
   try {
     const result = await getToken(deps, tokenOptionsFromFlags(values));
-    process.stdout.write(values.json ? `${JSON.stringify(tokenJson(result, deps.now()), null, 2)}\n` : tokenLine(result, Boolean(values.header)));
+    writeResult(values.json ? `${JSON.stringify(tokenJson(result, deps.now()), null, 2)}\n` : tokenLine(result, Boolean(values.header)));
   } catch (err) {
     report(err, Boolean(values.json), verbose);
   }
