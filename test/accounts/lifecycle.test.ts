@@ -31,8 +31,9 @@ afterAll(async () => {
   await emu?.stop();
 });
 
-describe.each(FLAVORS)('the service-account lifecycle (%s)', (flavor) => {
-  it('creates, lists, finds, renames, updates, rotates, revokes and deletes, keeping the secret safe', async () => {
+describe('the service-account lifecycle', () => {
+  // The two flavors use separate profiles and halves of the emulator: they run side by side.
+  it.concurrent.each(FLAVORS)('%s: creates, lists, finds, renames, updates, rotates, revokes and deletes, keeping the secret safe', async (flavor) => {
     const runs: Array<{ step: string; r: CliResult }> = [];
     const run = async (step: string, args: string[], expectCode = 0) => {
       const r = await sa(sb, tokens, flavor, args);
@@ -44,10 +45,11 @@ describe.each(FLAVORS)('the service-account lifecycle (%s)', (flavor) => {
 
     // Given a profile without accounts, when an account is created in a script (no TTY, no --json)…
     const scopeArgs = flavor === 'eunifyer' ? ['--scope', 'partner:orgs:read'] : [];
-    const created = await run('create', ['sa', 'create', '--name', name, '--description', 'lifecycle test', ...scopeArgs]);
+    const created = await run('create', ['sa', 'create', '--name', name, '--description', 'lifecycle test', ...scopeArgs, '--verbose']);
     const fields = keyValues(created.stdout);
     const secret = fields.clientSecret as string;
-    // …the secret comes out once on stdout as a `clientSecret:` line, and only there.
+    // …the secret comes out once on stdout as a `clientSecret:` line, and only there (--verbose included).
+    expect(created.stderr).toMatch(/POST .*→ 201/);
     expect(secret).toMatch(SECRET_SHAPE);
     expect(created.stdout.split(secret).length - 1).toBe(1);
     expect(fields).toMatchObject({ name, clientId: expect.stringMatching(/^ci_/), id: expect.any(String) });
@@ -92,7 +94,7 @@ describe.each(FLAVORS)('the service-account lifecycle (%s)', (flavor) => {
     expect((await jsonRequest(resourceUrl(emu, flavor), { token: oldToken })).status).toBe(200);
 
     // Rotation: a new secret, stored; the old secret and the old token die at once…
-    const rotated = JSON.parse((await run('rotate', ['sa', 'rotate', id, '--yes', '--json'])).stdout) as Record<string, unknown>;
+    const rotated = JSON.parse((await run('rotate', ['sa', 'rotate', id, '--yes', '--json', '--verbose'])).stdout) as Record<string, unknown>;
     const newSecret = rotated.clientSecret as string;
     expect(newSecret).toMatch(SECRET_SHAPE);
     expect(newSecret === secret).toBe(false);
