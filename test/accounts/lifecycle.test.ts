@@ -139,12 +139,15 @@ describe('with a stored session instead of EUN_TOKEN', () => {
     const user = await emu.userToken('centrali');
     const login = await sb.run(['login', '--with-token', '--profile', 'centrali'], { input: `${user.access_token}\n` });
     expect(login.code, login.stderr).toBe(0);
-    const created = await sb.run(['sa', 'create', '--name', 'via-session', '--profile', 'centrali', '--no-store', '--json']);
+    const created = await sb.run(['sa', 'create', '--name', 'via-session', '--profile', 'centrali', '--json']);
     expect(created.code, created.stderr).toBe(0);
     const { id, stored } = JSON.parse(created.stdout) as { id: string; stored: boolean };
-    expect(stored).toBe(false);
+    expect(stored).toBe(true);
     expect((await serverAccounts(emu, tokens, 'centrali')).some((a) => String(a.id) === id)).toBe(true);
-    const deleted = await sb.run(['sa', 'delete', id, '--yes', '--profile', 'centrali']);
+    // A cached token of the account, then deletion takes the secret, the token and the default with it.
+    expect((await sb.run(['token', 'get', '--profile', 'centrali'])).code).toBe(0);
+    const deleted = await sb.run(['sa', 'delete', id, '--yes', '--profile', 'centrali', '--json']);
     expect(deleted.code, deleted.stderr).toBe(0);
+    expect(JSON.parse(deleted.stdout)).toMatchObject({ id, deleted: true, secretRemoved: true, droppedTokens: 1, wasDefault: true });
   });
 });
