@@ -37,7 +37,9 @@ export function processDeps(verbose: boolean): Deps {
 
 /** The first line of an oclif parse error, which otherwise ends with a help pointer. */
 function firstLine(message: string): string {
-  return message.split('\n').find((line) => line.trim() !== '')?.trim() ?? message;
+  // Skip oclif's "The following error(s) occurred:" preamble of flag-relationship errors.
+  const lines = message.split('\n').filter((line) => line.trim() !== '' && !/^The following errors? occurred:$/.test(line.trim()));
+  return lines[0]?.trim() ?? message;
 }
 
 /** Converts anything thrown into one of our typed errors. */

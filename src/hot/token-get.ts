@@ -7,7 +7,7 @@ import type { Deps } from '../core/deps.js';
 import { EunError, ExitCode, isEunError, sanitizeForTerminal } from '../core/errors.js';
 import { reportError } from '../cli/error-output.js';
 import { getToken, tokenOptionsFromFlags } from '../core/tokens/get-token.js';
-import { tokenJson, tokenLine } from '../core/tokens/output.js';
+import { renderToken } from '../core/tokens/output.js';
 
 // Built-ins through getBuiltinModule, not `import`: the ES-module facade of node:util alone
 // adds ~3 MB of RSS to a cache hit (it evaluates every lazy export).
@@ -37,6 +37,7 @@ const OPTIONS = {
   'token-url': { type: 'string' },
   'min-ttl': { type: 'string' },
   header: { type: 'boolean' },
+  'exec-credential': { type: 'boolean' },
   json: { type: 'boolean' },
   'force-refresh': { type: 'boolean' },
   profile: { type: 'string' },
@@ -86,12 +87,12 @@ export async function run(argv: string[]): Promise<boolean> {
   } catch {
     return false;
   }
-  if (values.header && values.json) return false; // oclif reports the conflict
+  if ([values.header, values.json, values['exec-credential']].filter(Boolean).length > 1) return false; // oclif reports the conflict
   const verbose = Boolean(values.verbose) || Boolean(process.env.DEBUG);
   const deps = hotDeps(verbose);
   try {
     const result = await getToken(deps, tokenOptionsFromFlags(values));
-    writeResult(values.json ? `${JSON.stringify(tokenJson(result, deps.now()), null, 2)}\n` : tokenLine(result, Boolean(values.header)));
+    writeResult(renderToken(result, deps.now(), { json: values.json, header: values.header, execCredential: values['exec-credential'] }));
   } catch (err) {
     report(err, Boolean(values.json), verbose);
   }

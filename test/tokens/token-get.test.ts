@@ -45,6 +45,12 @@ describe('eun token get (CI path: environment only)', () => {
     expect(doc.expiresIn).toBeGreaterThan(800);
     const header = await t.sb.run(['token', 'get', '--header'], { env });
     expect(header.stdout).toBe(`Authorization: Bearer ${first.stdout}`);
+    const k8s = await t.sb.run(['token', 'get', '--exec-credential'], { env });
+    expect(JSON.parse(k8s.stdout)).toEqual({
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: { token: first.stdout.trim(), expirationTimestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) },
+    });
   });
 
   it('keeps the cache private and free of secrets', async () => {
@@ -163,6 +169,7 @@ describe('eun token get (CI path: environment only)', () => {
     expect(unknown.stderr).toMatch(/client-secret/);
     const both = await t.sb.run(['token', 'get', '--json', '--header']);
     expect(both.code).toBe(2);
+    expect(JSON.parse(both.stdout).error.message).toMatch(/--json.*--header|--header.*--json/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
@@ -57,6 +57,30 @@ curl -sSf -H "$(eun token get --scope partner:orgs:read --header)" "$API/api/v1/
     expect(named.stdout.split(' ')[0]).toBe(seen.token); // from the cache
     expect(await requestsOf(t.emu, sa.clientId)).toBe(1);
     expect(anyFileContains(t.sb.dir, sa.clientSecret)).toBe(false);
+  });
+
+  it('token exec --keep-fresh renews a private token file while the command runs, and removes it after', async () => {
+    const { env } = await ciAccount(t.emu);
+    await t.emu.settings({ tokenTtl: { eunifyer: 6 } });
+    try {
+      const probe = `const fs = require('node:fs');
+        const file = process.env.EUN_ACCESS_TOKEN_FILE;
+        const first = fs.readFileSync(file, 'utf8');
+        const mode = fs.statSync(file).mode & 0o777;
+        setTimeout(() => {
+          console.log(JSON.stringify({ file, mode, first, env: process.env.EUN_ACCESS_TOKEN, later: fs.readFileSync(file, 'utf8') }));
+        }, 5500);`;
+      const r = await t.sb.run(['token', 'exec', '--keep-fresh', '--', process.execPath, '-e', probe], { env, timeoutMs: 20_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const seen = JSON.parse(r.stdout);
+      expect(seen.mode).toBe(0o600);
+      expect(seen.first).toBe(seen.env);
+      expect(seen.later).toMatch(JWT);
+      expect(seen.later).not.toBe(seen.first); // renewed before the 6 s token expired
+      expect(existsSync(seen.file)).toBe(false);
+    } finally {
+      await t.emu.settings({ tokenTtl: { eunifyer: 900 } });
+    }
   });
 
   it('token exec forwards SIGTERM to the command and returns its status', async () => {

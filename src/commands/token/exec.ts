@@ -5,6 +5,7 @@ import { EunCommand } from '../../cli/base-command.js';
 import { tokenFreshnessFlags, tokenSelectionFlags } from '../../cli/token-flags.js';
 import { NotFoundError, UsageError } from '../../core/errors.js';
 import { getToken, tokenOptionsFromFlags } from '../../core/tokens/get-token.js';
+import { keepTokenFresh } from '../../core/tokens/keep-fresh.js';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
@@ -15,6 +16,7 @@ export default class TokenExec extends EunCommand {
   static override examples = [
     '<%= config.bin %> token exec -- sh -c \'curl -H "Authorization: Bearer $EUN_ACCESS_TOKEN" https://api.eunifyer.com/api/v1/partner/orgs\'',
     '<%= config.bin %> token exec --env TF_VAR_token -- terraform apply',
+    '<%= config.bin %> token exec --keep-fresh -- ./long-sync.sh   # reads $EUN_ACCESS_TOKEN_FILE before each call',
   ];
   static override strict = false;
   static override enableJsonFlag = false;
@@ -22,6 +24,9 @@ export default class TokenExec extends EunCommand {
     ...tokenSelectionFlags,
     ...tokenFreshnessFlags,
     env: Flags.string({ description: 'Name of the variable that holds the token.', default: 'EUN_ACCESS_TOKEN' }),
+    'keep-fresh': Flags.boolean({
+      description: 'Also keep the token in a 0600 file named by $EUN_ACCESS_TOKEN_FILE (NAME_FILE), renewed before expiry while the command runs, removed after.',
+    }),
   };
 
   async run(): Promise<void> {
@@ -32,19 +37,23 @@ export default class TokenExec extends EunCommand {
     const command = split === -1 ? (argv as string[]) : raw.slice(split + 1);
     if (command.length === 0) throw new UsageError('missing CMD: eun token exec [FLAGS] -- CMD [ARGS…]');
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(flags.env)) throw new UsageError(`invalid --env ${JSON.stringify(flags.env)}: use letters, digits and _`);
-    const token = await getToken(this.deps, tokenOptionsFromFlags(flags));
+    const options = tokenOptionsFromFlags(flags);
+    const token = await getToken(this.deps, options);
     const env: NodeJS.ProcessEnv = { ...process.env, [flags.env]: token.accessToken };
     // The child gets a token, not the means to mint more.
     delete env.EUN_CLIENT_SECRET;
     if (token.expiresAt !== undefined) env[`${flags.env}_EXPIRES_AT`] = new Date(token.expiresAt).toISOString();
     else delete env[`${flags.env}_EXPIRES_AT`];
 
+    const fresh = flags['keep-fresh'] ? await keepTokenFresh(this.deps, options, token) : undefined;
+    if (fresh) env[`${flags.env}_FILE`] = fresh.path;
+
     const [file, ...args] = command as [string, ...string[]];
-    const child = spawn(file, args, { env, stdio: 'inherit' });
-    const forward = (signal: NodeJS.Signals) => () => void child.kill(signal);
-    const handlers = FORWARDED.map((signal) => [signal, forward(signal)] as const);
-    for (const [signal, handler] of handlers) process.on(signal, handler);
+    const handlers: Array<readonly [NodeJS.Signals, () => void]> = [];
     try {
+      const child = spawn(file, args, { env, stdio: 'inherit' });
+      for (const signal of FORWARDED) handlers.push([signal, () => void child.kill(signal)]);
+      for (const [signal, handler] of handlers) process.on(signal, handler);
       process.exitCode = await new Promise<number>((resolve, reject) => {
         child.on('error', (err: NodeJS.ErrnoException) =>
           reject(
@@ -57,6 +66,7 @@ export default class TokenExec extends EunCommand {
       });
     } finally {
       for (const [signal, handler] of handlers) process.off(signal, handler);
+      await fresh?.stop();
     }
   }
 }

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { EunCommand } from '../../cli/base-command.js';
 import { tokenFreshnessFlags, tokenSelectionFlags } from '../../cli/token-flags.js';
 import { getToken, tokenOptionsFromFlags } from '../../core/tokens/get-token.js';
-import { type TokenJson, tokenJson, tokenLine } from '../../core/tokens/output.js';
+import { type TokenJson, renderToken, tokenJson } from '../../core/tokens/output.js';
 
 export default class TokenGet extends EunCommand {
   static override summary = 'Print a bearer token for a service account.';
@@ -13,17 +13,22 @@ export default class TokenGet extends EunCommand {
     'curl -H "$(<%= config.bin %> token get --header)" https://api.eunifyer.com/api/v1/partner/orgs',
     'EUN_ISSUER=https://auth.example.com EUN_CLIENT_ID=ci_123 EUN_CLIENT_SECRET=… <%= config.bin %> token get --scope "orgs:read orgs:write"',
     '<%= config.bin %> token get --min-ttl 10m --json',
+    '<%= config.bin %> token get --exec-credential   # in a kubeconfig users[].user.exec',
   ];
   static override flags = {
     ...tokenSelectionFlags,
     ...tokenFreshnessFlags,
-    header: Flags.boolean({ description: 'Print "Authorization: Bearer <token>".', exclusive: ['json'] }),
+    header: Flags.boolean({ description: 'Print "Authorization: Bearer <token>".', exclusive: ['json', 'exec-credential'] }),
+    'exec-credential': Flags.boolean({
+      description: 'Print a Kubernetes ExecCredential (client.authentication.k8s.io/v1) for kubeconfig exec plugins.',
+      exclusive: ['json'],
+    }),
   };
 
   async run(): Promise<TokenJson> {
     const { flags } = await this.parse(TokenGet);
     const result = await getToken(this.deps, tokenOptionsFromFlags(flags));
-    if (!this.jsonEnabled()) process.stdout.write(tokenLine(result, flags.header));
+    if (!this.jsonEnabled()) process.stdout.write(renderToken(result, this.deps.now(), { header: flags.header, execCredential: flags['exec-credential'] }));
     return tokenJson(result, this.deps.now());
   }
 }

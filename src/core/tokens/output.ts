@@ -38,3 +38,17 @@ export function tokenLine(result: TokenResult, header: boolean): string {
   const scheme = result.tokenType.toLowerCase() === 'bearer' ? 'Bearer' : result.tokenType;
   return header ? `Authorization: ${scheme} ${result.accessToken}\n` : `${result.accessToken}\n`;
 }
+
+/** A Kubernetes `ExecCredential` (client.authentication.k8s.io/v1), for kubeconfig `exec` plugins. */
+export function execCredential(result: TokenResult): Record<string, unknown> {
+  const status: Record<string, string> = { token: result.accessToken };
+  if (result.expiresAt !== undefined) status.expirationTimestamp = new Date(result.expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status };
+}
+
+/** What `eun token get` prints on stdout, by output flag. */
+export function renderToken(result: TokenResult, now: number, mode: { json?: boolean; header?: boolean; execCredential?: boolean }): string {
+  if (mode.json) return `${JSON.stringify(tokenJson(result, now), null, 2)}\n`;
+  if (mode.execCredential) return `${JSON.stringify(execCredential(result))}\n`;
+  return tokenLine(result, Boolean(mode.header));
+}
