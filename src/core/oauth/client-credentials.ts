@@ -6,6 +6,7 @@ import { NetworkError, NotFoundError } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
 import type { IssuerMetadata } from './discovery.js';
 import { oauthError } from './oauth-errors.js';
+import { tokenField } from './user-grant.js';
 
 /** How the client authenticates at the token endpoint. */
 export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
@@ -64,16 +65,13 @@ export async function mintClientCredentialsToken(http: HttpClient, request: Clie
   const host = new URL(request.tokenEndpoint).host;
   if (res.status === 200) {
     const body = res.json<Record<string, unknown>>();
-    if (typeof body !== 'object' || body === null || typeof body.access_token !== 'string' || body.access_token === '') {
-      throw new NetworkError(`the token response of ${host} has no access_token`, { code: 'bad_response' });
-    }
-    const token: MintedToken = {
-      accessToken: body.access_token,
-      tokenType: typeof body.token_type === 'string' && body.token_type !== '' ? body.token_type : 'Bearer',
-    };
+    const accessToken = typeof body === 'object' && body !== null ? tokenField(body.access_token) : undefined;
+    if (accessToken === undefined) throw new NetworkError(`the token response of ${host} has no valid access_token`, { code: 'bad_response' });
+    const token: MintedToken = { accessToken, tokenType: tokenField(body.token_type) ?? 'Bearer' };
     const expiresIn = Number(body.expires_in);
     if (body.expires_in !== undefined && Number.isFinite(expiresIn) && expiresIn > 0) token.expiresIn = expiresIn;
-    if (typeof body.scope === 'string' && body.scope !== '') token.scope = body.scope;
+    const scope = tokenField(body.scope);
+    if (scope !== undefined) token.scope = scope;
     return token;
   }
   const error = res.jsonOrUndefined() as { error?: unknown; error_description?: unknown } | undefined;

@@ -34,6 +34,15 @@ function text(value: unknown): string | undefined {
 }
 
 /**
+ * A token-response field (access, refresh and ID tokens, token type, scope) as RFC 6749
+ * Appendix A allows it: printable ASCII (VSCHAR). Anything else counts as absent, so that a
+ * hostile or broken server can never put terminal escapes on the user's screen or in a header.
+ */
+export function tokenField(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[\x20-\x7e]+$/.test(value) ? value : undefined;
+}
+
+/**
  * POSTs `form` to the token endpoint. Never retried once it may have reached the server: a
  * code or a rotated refresh token is good for one use only.
  */
@@ -42,16 +51,16 @@ export async function requestUserTokens(http: HttpClient, tokenEndpoint: string,
   const host = new URL(tokenEndpoint).host;
   if (res.status === 200) {
     const body = res.json<Record<string, unknown>>();
-    const accessToken = typeof body === 'object' && body !== null ? text(body.access_token) : undefined;
-    if (accessToken === undefined) throw new NetworkError(`the token response of ${host} has no access_token`, { code: 'bad_response' });
-    const tokens: UserTokens = { accessToken, tokenType: text(body.token_type) ?? 'Bearer' };
+    const accessToken = typeof body === 'object' && body !== null ? tokenField(body.access_token) : undefined;
+    if (accessToken === undefined) throw new NetworkError(`the token response of ${host} has no valid access_token`, { code: 'bad_response' });
+    const tokens: UserTokens = { accessToken, tokenType: tokenField(body.token_type) ?? 'Bearer' };
     const expiresIn = Number(body.expires_in);
     if (body.expires_in !== undefined && Number.isFinite(expiresIn) && expiresIn > 0) tokens.expiresIn = expiresIn;
-    const refreshToken = text(body.refresh_token);
+    const refreshToken = tokenField(body.refresh_token);
     if (refreshToken !== undefined) tokens.refreshToken = refreshToken;
-    const scope = text(body.scope);
+    const scope = tokenField(body.scope);
     if (scope !== undefined) tokens.scope = scope;
-    const idToken = text(body.id_token);
+    const idToken = tokenField(body.id_token);
     if (idToken !== undefined) tokens.idToken = idToken;
     return { ok: true, tokens };
   }
