@@ -57,7 +57,7 @@ describe('the service-account lifecycle', () => {
     const { id, clientId } = fields as { id: string; clientId: string };
     // It is stored, and as the first account of the profile it became the default.
     expect(secretsFileText(sb).includes(secret)).toBe(true);
-    expect(configJson(sb).profiles[flavor]?.defaultAccount).toMatchObject({ clientId, id, name });
+    expect(configJson(sb).profiles[flavor]?.defaultAccount).toMatchObject({ clientId, id, name, ...(flavor === 'eunifyer' ? { scope: 'partner:orgs:read' } : {}) });
 
     // Listing: JSON with string ids and ISO times; a tab-separated table in a pipe; the completion list.
     const listed = JSON.parse((await run('list --json', ['sa', 'list', '--json'])).stdout) as Array<Record<string, unknown>>;
@@ -84,6 +84,8 @@ describe('the service-account lifecycle', () => {
       await run('update scopes', ['sa', 'update', id, '--scope', 'partner:orgs:read partner:users:read']);
       onServer = (await serverAccounts(emu, tokens, flavor)).find((a) => a.id === id);
       expect(onServer?.scopes).toEqual(['partner:orgs:read', 'partner:users:read']);
+      // The profile's default follows: `eun token get` asks for the new scopes under the new name.
+      expect(configJson(sb).profiles[flavor]?.defaultAccount).toMatchObject({ name: `${name}-renamed`, scope: 'partner:orgs:read partner:users:read' });
     } else {
       const refused = await run('update scopes', ['sa', 'update', id, '--scope', 'records:read'], 2);
       expect(refused.stderr).toMatch(/cannot change the scope/);

@@ -70,7 +70,10 @@ export default class SaCreate extends SaCommand {
       let isDefault = false;
       if (keeping?.stored || flags.default) {
         try {
-          isDefault = await offerDefaultAccount(this.deps, resolved, { clientId: account.clientId, id: account.id, name: account.name }, flags.default);
+          // The scopes asked for now are the ones `eun token get` asks for later.
+          const scope = request.scopes?.join(' ');
+          const chosen = { clientId: account.clientId, id: account.id, name: account.name, ...(scope ? { scope } : {}) };
+          isDefault = await offerDefaultAccount(this.deps, resolved, chosen, flags.default);
         } catch (err) {
           this.info(`eun: warning: could not make it the default account: ${(err as Error).message}`);
         }

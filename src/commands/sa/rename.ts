@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { SaCommand } from '../../cli/sa-command.js';
+import { followDefaultAccount } from '../../core/accounts/default-account.js';
 import { describeAccount, resolveAccount } from '../../core/accounts/ref.js';
 import type { ServiceAccount } from '../../core/accounts/types.js';
 import { validateAccountName } from '../../core/accounts/validate.js';
@@ -16,9 +17,10 @@ export default class SaRename extends SaCommand {
   async run(): Promise<ServiceAccount> {
     const { args, flags } = await this.parse(SaRename);
     const name = validateAccountName(args.new_name, 'NEW_NAME');
-    return this.withAccounts(flags.profile, async ({ api }) => {
+    return this.withAccounts(flags.profile, async ({ api, resolved }) => {
       const account = await resolveAccount(api, args.ref);
       const renamed = await api.update(account.id, { name });
+      await this.bestEffort('update the profile', () => followDefaultAccount(this.deps, resolved, account.clientId, { name: renamed.name }));
       this.chatter(`Renamed ${describeAccount(account)} to ${renamed.name}.`);
       this.out(this.renderAccount(renamed));
       return renamed;

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { SaCommand } from '../../cli/sa-command.js';
+import { followDefaultAccount } from '../../core/accounts/default-account.js';
 import { describeAccount, resolveAccount } from '../../core/accounts/ref.js';
 import type { ServiceAccount, ServiceAccountChanges } from '../../core/accounts/types.js';
 import { validateAccountName, validateDescription, validateScopes } from '../../core/accounts/validate.js';
@@ -27,9 +28,12 @@ export default class SaUpdate extends SaCommand {
     if (flags.description !== undefined) changes.description = validateDescription(flags.description);
     if (flags.scope !== undefined) changes.scopes = validateScopes(flags.scope);
     if (Object.keys(changes).length === 0) throw new UsageError('nothing to change: give --name, --description or --scope');
-    return this.withAccounts(flags.profile, async ({ api }) => {
+    return this.withAccounts(flags.profile, async ({ api, resolved }) => {
       const account = await resolveAccount(api, args.ref);
       const updated = await api.update(account.id, changes);
+      // The default account of `eun token get` asks for the scopes it now has.
+      const follow = { name: updated.name, ...(changes.scopes ? { scope: changes.scopes.join(' ') } : {}) };
+      await this.bestEffort('update the profile', () => followDefaultAccount(this.deps, resolved, account.clientId, follow));
       this.chatter(`Updated ${describeAccount(updated)}.`);
       this.out(this.renderAccount(updated));
       return updated;

@@ -21,14 +21,30 @@ export function offerDefaultAccount(paths: PathEnv, resolved: ResolvedProfile, a
   });
 }
 
-/** Forgets the default account of the profile when it is `clientId` (the account is gone). Returns true when it was. */
-export async function dropDefaultAccount(paths: PathEnv, resolved: ResolvedProfile, clientId: string): Promise<boolean> {
-  // Read first: most deletions do not touch the default, and then the file stays as it is.
+/**
+ * Keeps the profile's default account in step when that account changes (`name`, `scope`)
+ * or goes away (`'drop'`). Does nothing, and writes nothing, when `clientId` is not the
+ * default. Returns true when it was.
+ */
+export async function followDefaultAccount(
+  paths: PathEnv,
+  resolved: ResolvedProfile,
+  clientId: string,
+  change: Pick<DefaultAccount, 'name' | 'scope'> | 'drop',
+): Promise<boolean> {
+  // Read first: most changes do not touch the default, and then the file stays as it is.
   if ((await loadConfig(paths)).profiles[resolved.name]?.defaultAccount?.clientId !== clientId) return false;
   return updateConfig(paths, (config) => {
     const profile = config.profiles[resolved.name];
-    if (profile?.defaultAccount?.clientId !== clientId) return false;
-    delete profile.defaultAccount;
+    if (!profile?.defaultAccount || profile.defaultAccount.clientId !== clientId) return false;
+    if (change === 'drop') delete profile.defaultAccount;
+    else {
+      if (change.name !== undefined) profile.defaultAccount.name = change.name;
+      if (change.scope !== undefined) {
+        if (change.scope === '') delete profile.defaultAccount.scope;
+        else profile.defaultAccount.scope = change.scope;
+      }
+    }
     return true;
   });
 }
