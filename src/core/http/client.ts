@@ -9,7 +9,7 @@ import type { Deps } from '../deps.js';
 import { NetworkError, UsageError, sanitizeForTerminal } from '../errors.js';
 import { parseDuration } from '../tokens/duration.js';
 import { DEFAULT_RETRY, type RetryPolicy, backoffDelay, isRetryableStatus, parseRetryAfter } from './retry.js';
-import { EnvHttpProxyAgent, rawRequest } from './undici.js';
+import { Agent, loadEnvHttpProxyAgent, rawRequest } from './undici.js';
 
 /** One request. */
 export interface HttpRequest {
@@ -232,16 +232,21 @@ export function createHttpClient(deps: Deps, options: HttpClientOptions = {}): H
   const attemptMs = options.attemptTimeoutMs ?? attemptBudget(deps) ?? DEFAULT_ATTEMPT_MS;
   const totalMs = options.totalTimeoutMs ?? attemptMs * 3;
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
-  let dispatcher: InstanceType<typeof EnvHttpProxyAgent> | undefined;
-  const agent = () =>
-    (dispatcher ??= new EnvHttpProxyAgent({
-      // From deps, not process.env, so that what core sees is what it uses.
-      ...proxySettings(deps.env),
+  let dispatcher: Dispatcher | undefined;
+  const agent = (): Dispatcher => {
+    if (dispatcher) return dispatcher;
+    const settings = {
       connect: { timeout: Math.min(attemptMs, 10_000) },
       headersTimeout: attemptMs,
       bodyTimeout: attemptMs,
       keepAliveTimeout: 2000,
-    }));
+    };
+    // From deps, not process.env, so that what core sees is what it uses.
+    const proxies = proxySettings(deps.env);
+    dispatcher =
+      proxies.httpProxy || proxies.httpsProxy ? new (loadEnvHttpProxyAgent())({ ...settings, ...proxies }) : new Agent(settings);
+    return dispatcher;
+  };
 
   function noteRateLimit(host: string, headers: Record<string, string>): void {
     const remaining = Number(headers['x-ratelimit-remaining']);

@@ -6,7 +6,7 @@
  * `eun token get`, more than the whole token request against a local issuer.
  */
 import { createRequire } from 'node:module';
-import type { Dispatcher, EnvHttpProxyAgent as EnvHttpProxyAgentClass } from 'undici';
+import type { Agent as AgentClass, Dispatcher, EnvHttpProxyAgent as EnvHttpProxyAgentClass } from 'undici';
 
 const require = createRequire(import.meta.url);
 
@@ -16,5 +16,10 @@ export type RawRequest = (this: Dispatcher, options: Dispatcher.RequestOptions) 
 /** undici's `request` function (lib/api/api-request.js). */
 export const rawRequest = require('undici/lib/api/api-request.js') as RawRequest;
 
-/** undici's `EnvHttpProxyAgent`: HTTP(S)_PROXY and NO_PROXY from the environment. */
-export const EnvHttpProxyAgent = require('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgentClass;
+/** undici's `EnvHttpProxyAgent` (HTTP(S)_PROXY and NO_PROXY), loaded only when a proxy is set. */
+export function loadEnvHttpProxyAgent(): typeof EnvHttpProxyAgentClass {
+  return require('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgentClass;
+}
+
+/** undici's plain `Agent`, for the usual case of no proxy. */
+export const Agent = require('undici/lib/dispatcher/agent.js') as typeof AgentClass;
