@@ -26,9 +26,6 @@ export interface AccountsSession {
   http: HttpClient;
 }
 
-/** An account as `--json` shows it (camelCase, ISO times). */
-export type ServiceAccountJson = ServiceAccount;
-
 /** Base of the `eun sa` commands. */
 export abstract class SaCommand extends EunCommand {
   private rateLimitTold = false;
