@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { Command, Errors, Flags, Interfaces } from '@oclif/core';
 import type { Deps } from '../core/deps.js';
-import { EunError, ExitCode, UsageError, isEunError, sanitizeForTerminal } from '../core/errors.js';
+import { EunError, ExitCode, UsageError, isEunError, sanitizeForTerminal, toTerminalJson } from '../core/errors.js';
 import { reportError } from './error-output.js';
 
 /** The flags every command has (oclif adds `--json` through `enableJsonFlag`). */
@@ -113,6 +113,11 @@ export abstract class EunCommand extends Command {
   protected async ask<T>(flag: string, prompt: () => Promise<T>): Promise<T> {
     if (!this.canPrompt()) throw new UsageError(`missing ${flag} (no terminal to prompt on)`);
     return prompt();
+  }
+
+  /** The --json document, with the C1 controls JSON.stringify leaves raw escaped too. */
+  protected override logJson(json: unknown): void {
+    process.stdout.write(`${toTerminalJson(json, 2)}\n`);
   }
 
   override async catch(thrown: Error & { exitCode?: number }): Promise<void> {

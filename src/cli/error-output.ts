@@ -3,7 +3,7 @@
  * --json, the stack only with --verbose. Free of oclif, so the hot path of `eun token get`
  * reports errors exactly as the commands do.
  */
-import { type EunError, sanitizeForTerminal } from '../core/errors.js';
+import { type EunError, sanitizeForTerminal, toTerminalJson } from '../core/errors.js';
 
 /** Writes `err` for the user and sets the process's exit code. */
 export function reportError(err: EunError, options: { json: boolean; verbose: boolean }): void {
@@ -11,7 +11,7 @@ export function reportError(err: EunError, options: { json: boolean; verbose: bo
   if (options.json) {
     const error: { code: string; message: string; hint?: string } = { code: err.code, message: err.message };
     if (err.hint) error.hint = err.hint;
-    process.stdout.write(`${JSON.stringify({ error })}\n`);
+    process.stdout.write(`${toTerminalJson({ error })}\n`);
   } else {
     process.stderr.write(`eun: ${sanitizeForTerminal(err.message)}\n`);
     if (err.hint) process.stderr.write(`hint: ${sanitizeForTerminal(err.hint)}\n`);

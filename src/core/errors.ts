@@ -97,3 +97,15 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 export function sanitizeForTerminal(text: string): string {
   return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
+
+// eslint-disable-next-line no-control-regex
+const JSON_RAW_CONTROL = /[\u007f-\u009f]/g;
+
+/**
+ * JSON for stdout: `JSON.stringify` escapes C0 controls but leaves DEL and the C1 controls
+ * (U+0080-U+009F, e.g. the 8-bit CSI) raw, and some terminals act on them. Escaped here, the
+ * document is the same value and safe to print.
+ */
+export function toTerminalJson(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(JSON_RAW_CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

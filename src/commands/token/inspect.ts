@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { EunCommand } from '../../cli/base-command.js';
-import { UsageError } from '../../core/errors.js';
+import { UsageError, toTerminalJson } from '../../core/errors.js';
 import { createHttpClient } from '../../core/http/client.js';
 import { loadTokenProfile } from '../../core/tokens/credentials.js';
 import { type JwtInspection, inspectJwt, verifyJwt } from '../../core/tokens/inspect.js';
@@ -60,7 +60,7 @@ export default class TokenInspect extends EunCommand {
       ['expires', result.expiresAt === null ? 'never (no exp claim)' : `${result.expiresAt} (${result.expired ? 'expired ' : ''}${relative(result.expiresIn ?? 0)})`],
       ['verified', flags.verify ? 'yes (signature, issuer and lifetime)' : undefined],
     ];
-    this.out(`${renderFields(fields, isTTY)}\nheader: ${JSON.stringify(result.header, null, 2)}\nclaims: ${JSON.stringify(result.claims, null, 2)}`);
+    this.out(`${renderFields(fields, isTTY)}\nheader: ${toTerminalJson(result.header, 2)}\nclaims: ${toTerminalJson(result.claims, 2)}`);
     return result;
   }
 }
