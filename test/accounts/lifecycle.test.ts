@@ -80,6 +80,8 @@ describe('the service-account lifecycle', () => {
     await run('update', ['sa', 'update', clientId, '--description', 'changed']);
     let onServer = (await serverAccounts(emu, tokens, flavor)).find((a) => String(a.id) === id);
     expect(onServer).toMatchObject({ name: `${name}-renamed`, description: 'changed' });
+    const completionNames = () => JSON.parse(readFileSync(completionFile, 'utf8')).accounts.map((a: { id: string; name: string }) => `${a.id}=${a.name}`);
+    expect(completionNames()).toContain(`${id}=${name}-renamed`);
     if (flavor === 'eunifyer') {
       await run('update scopes', ['sa', 'update', id, '--scope', 'partner:orgs:read partner:users:read']);
       onServer = (await serverAccounts(emu, tokens, flavor)).find((a) => a.id === id);
@@ -123,6 +125,7 @@ describe('the service-account lifecycle', () => {
     expect((await serverAccounts(emu, tokens, flavor)).some((a) => String(a.id) === id)).toBe(false);
     expect(secretsFileText(sb).includes(clientId)).toBe(false);
     expect(configJson(sb).profiles[flavor]?.defaultAccount).toBeUndefined();
+    expect(completionNames().some((entry: string) => entry.startsWith(`${id}=`))).toBe(false);
     const gone = await run('get deleted', ['sa', 'get', id], 3);
     expect(gone.stderr).toContain(`service account ${id} not found`);
 

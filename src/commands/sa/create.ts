@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { SaCommand } from '../../cli/sa-command.js';
+import { updateCompletionList } from '../../core/accounts/completion.js';
 import { offerDefaultAccount } from '../../core/accounts/default-account.js';
 import { type SecretKeeping, keepClientSecret } from '../../core/accounts/secret.js';
 import type { NewServiceAccount, ServiceAccount } from '../../core/accounts/types.js';
@@ -79,6 +80,7 @@ export default class SaCreate extends SaCommand {
         }
       }
       this.printClientSecret(account, clientSecret, keeping, 'client secret');
+      await updateCompletionList(this.deps, resolved.name, { put: account });
       if (isDefault) this.chatter(`It is the default account of profile ${resolved.name} (eun token get).`);
       return { ...account, clientSecret, stored: keeping?.stored === true, default: isDefault };
     });

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { SaCommand, yesFlag } from '../../cli/sa-command.js';
+import { updateCompletionList } from '../../core/accounts/completion.js';
 import { followDefaultAccount } from '../../core/accounts/default-account.js';
 import { describeAccount, resolveAccount } from '../../core/accounts/ref.js';
 import { dropCachedTokens, forgetClientSecret } from '../../core/accounts/secret.js';
@@ -35,6 +36,7 @@ export default class SaDelete extends SaCommand {
       const secretRemoved = (await this.bestEffort('remove the stored secret', () => forgetClientSecret(this.deps, resolved, target.clientId))) ?? false;
       const droppedTokens = (await this.bestEffort('drop cached tokens', () => dropCachedTokens(this.deps, target.clientId))) ?? 0;
       const wasDefault = (await this.bestEffort('update the profile', () => followDefaultAccount(this.deps, resolved, target.clientId, 'drop'))) ?? false;
+      await updateCompletionList(this.deps, resolved.name, { remove: target.id });
       this.chatter(`Deleted ${describeAccount(target)}${secretRemoved ? ' and its stored secret' : ''}.`);
       if (wasDefault) this.chatter(`Profile ${resolved.name} has no default account now; pick one with eun sa import --default or eun sa create --default.`);
       return { id: target.id, clientId: target.clientId, name: target.name, deleted: true, secretRemoved, droppedTokens, wasDefault };

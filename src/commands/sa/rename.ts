@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { SaCommand } from '../../cli/sa-command.js';
+import { updateCompletionList } from '../../core/accounts/completion.js';
 import { followDefaultAccount } from '../../core/accounts/default-account.js';
 import { describeAccount, resolveAccount } from '../../core/accounts/ref.js';
 import type { ServiceAccount } from '../../core/accounts/types.js';
@@ -21,6 +22,7 @@ export default class SaRename extends SaCommand {
       const account = await resolveAccount(api, args.ref);
       const renamed = await api.update(account.id, { name });
       await this.bestEffort('update the profile', () => followDefaultAccount(this.deps, resolved, account.clientId, { name: renamed.name }));
+      await updateCompletionList(this.deps, resolved.name, { put: renamed });
       this.chatter(`Renamed ${describeAccount(account)} to ${renamed.name}.`);
       this.out(this.renderAccount(renamed));
       return renamed;

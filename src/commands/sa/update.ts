@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { SaCommand } from '../../cli/sa-command.js';
+import { updateCompletionList } from '../../core/accounts/completion.js';
 import { followDefaultAccount } from '../../core/accounts/default-account.js';
 import { describeAccount, resolveAccount } from '../../core/accounts/ref.js';
 import type { ServiceAccount, ServiceAccountChanges } from '../../core/accounts/types.js';
@@ -34,6 +35,7 @@ export default class SaUpdate extends SaCommand {
       // The default account of `eun token get` asks for the scopes it now has.
       const follow = { name: updated.name, ...(changes.scopes ? { scope: changes.scopes.join(' ') } : {}) };
       await this.bestEffort('update the profile', () => followDefaultAccount(this.deps, resolved, account.clientId, follow));
+      await updateCompletionList(this.deps, resolved.name, { put: updated });
       this.chatter(`Updated ${describeAccount(updated)}.`);
       this.out(this.renderAccount(updated));
       return updated;
