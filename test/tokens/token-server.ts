@@ -12,6 +12,9 @@ export interface TokenServer {
   /** Forms of the token requests, secrets redacted. */
   lastForms: Array<Record<string, string | string[]>>;
   lastAuthSchemes: string[];
+  /** While true, token requests are counted in `hung` and never answered. */
+  hang: boolean;
+  hung: number;
   close(): Promise<void>;
 }
 
@@ -37,7 +40,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** Starts the server. */
 export async function startTokenServer(options: TokenServerOptions): Promise<TokenServer> {
   let counter = 0;
-  const state: Omit<TokenServer, 'close' | 'issuer'> = { tokenRequests: 0, lastForms: [], lastAuthSchemes: [] };
+  const state: Omit<TokenServer, 'close' | 'issuer'> = { tokenRequests: 0, lastForms: [], lastAuthSchemes: [], hang: false, hung: 0 };
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json', ...(options.keepAlive ? {} : { connection: 'close' }) });
@@ -49,6 +52,10 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
         token_endpoint: `${server.issuer}/token`,
         token_endpoint_auth_methods_supported: options.basicOnly ? ['client_secret_basic'] : ['client_secret_post', 'client_secret_basic'],
       });
+    }
+    if (req.url === '/token' && req.method === 'POST' && state.hang) {
+      state.hung++;
+      return;
     }
     if (req.url === '/token' && req.method === 'POST') {
       state.tokenRequests++;

@@ -7,7 +7,7 @@ import type { Dispatcher } from 'undici';
 import { isLoopbackHost } from '../config/validate.js';
 import type { Deps } from '../deps.js';
 import { NetworkError, UsageError, sanitizeForTerminal } from '../errors.js';
-import { parseDuration } from '../tokens/duration.js';
+import { attemptBudgetMs, requestBudgetMs } from './budget.js';
 import { DEFAULT_RETRY, type RetryPolicy, backoffDelay, isRetryableStatus, parseRetryAfter } from './retry.js';
 import { Agent, loadEnvHttpProxyAgent, rawRequest } from './undici.js';
 
@@ -68,7 +68,6 @@ export interface HttpClient {
   close(): Promise<void>;
 }
 
-const DEFAULT_ATTEMPT_MS = 10_000;
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 const TLS_CODES = new Set([
@@ -207,13 +206,6 @@ function makeResponse(status: number, headers: Record<string, string>, text: str
   };
 }
 
-/** Reads `EUN_HTTP_TIMEOUT` (a duration such as 5s), the per-attempt budget. */
-function attemptBudget(deps: Deps): number | undefined {
-  const raw = deps.env.EUN_HTTP_TIMEOUT;
-  if (raw === undefined || raw === '') return undefined;
-  return parseDuration(raw, 'EUN_HTTP_TIMEOUT');
-}
-
 function proxySettings(env: Deps['env']): { httpProxy?: string; httpsProxy?: string; noProxy?: string } {
   const pick = (lower: string, upper: string) => env[lower] || env[upper] || undefined;
   const settings: { httpProxy?: string; httpsProxy?: string; noProxy?: string } = {};
@@ -229,8 +221,8 @@ function proxySettings(env: Deps['env']): { httpProxy?: string; httpsProxy?: str
 
 /** Creates the HTTP client. */
 export function createHttpClient(deps: Deps, options: HttpClientOptions = {}): HttpClient {
-  const attemptMs = options.attemptTimeoutMs ?? attemptBudget(deps) ?? DEFAULT_ATTEMPT_MS;
-  const totalMs = options.totalTimeoutMs ?? attemptMs * 3;
+  const attemptMs = attemptBudgetMs(deps, options);
+  const totalMs = requestBudgetMs(deps, options);
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   let dispatcher: Dispatcher | undefined;
   const agent = (): Dispatcher => {
@@ -387,10 +379,4 @@ export function createHttpClient(deps: Deps, options: HttpClientOptions = {}): H
       if (d) await d.close();
     },
   };
-}
-
-/** The longest one request (all retries included) may take under `deps`' settings, ms. */
-export function requestBudgetMs(deps: Deps, options: HttpClientOptions = {}): number {
-  const attemptMs = options.attemptTimeoutMs ?? attemptBudget(deps) ?? DEFAULT_ATTEMPT_MS;
-  return options.totalTimeoutMs ?? attemptMs * 3;
 }

@@ -5,21 +5,16 @@
  * is broken (src/core/fs/lock.ts), and no one waits longer than a mint can take.
  */
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { validateClientId, validateServerUrl } from '../config/validate.js';
 import type { Deps } from '../deps.js';
-import { EunError, type ExitCode, NotFoundError, isEunError } from '../errors.js';
+import { EunError, type ExitCode, isEunError } from '../errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/atomic.js';
 import { tryLock } from '../fs/lock.js';
-import { createHttpClient, requestBudgetMs } from '../http/client.js';
-import { type ClientAuthMethod, chooseAuthMethod, mintClientCredentialsToken } from '../oauth/client-credentials.js';
-import { type IssuerMetadata, discoverIssuer } from '../oauth/discovery.js';
+import { requestBudgetMs } from '../http/budget.js';
 import { type CachedToken, isFresh, readCachedToken } from './cache.js';
 import type { TokenTarget } from './credentials.js';
 import type { TokenOptions } from './get-token.js';
 import type { TokenResult } from './output.js';
-import { clientSecretOf } from './secret.js';
 
 /** A failed mint, left for the processes that waited on it (no secret in it: messages never hold one). */
 interface FailureRecord {
@@ -39,7 +34,8 @@ function fromCache(entry: CachedToken, source: TokenResult['source']): TokenResu
   return result;
 }
 
-function failureFile(file: string): string {
+/** Where the failure of the last mint of `file` is kept for the processes that waited on it. */
+export function failureFile(file: string): string {
   return file.replace(/\.json$/, '.error');
 }
 
@@ -67,6 +63,8 @@ async function recordFailure(deps: Deps, file: string, err: unknown): Promise<vo
 /** Mints under the key's lock, or waits for the process that holds it. */
 export async function mintOrWait(deps: Deps, target: TokenTarget, file: string, options: TokenOptions & { startedAt: number }): Promise<TokenResult> {
   const budget = requestBudgetMs(deps);
+  // Only the process that mints loads the HTTP and OAuth code; waiters stay light.
+  const mintNow = async () => (await import('./request-token.js')).requestToken(deps, target, file, options);
   // A live holder needs at most discovery + token request (+ a keychain read): break it only beyond that.
   const staleMs = 2 * budget + 15_000;
   const waitUntil = options.startedAt + staleMs + 5_000;
@@ -87,7 +85,7 @@ export async function mintOrWait(deps: Deps, target: TokenTarget, file: string, 
         const failed = readFailure(file, options.startedAt);
         if (failed) throw failed;
         try {
-          return await mintNow(deps, target, file, options);
+          return await mintNow();
         } catch (err) {
           await recordFailure(deps, file, err);
           throw err;
@@ -102,74 +100,8 @@ export async function mintOrWait(deps: Deps, target: TokenTarget, file: string, 
     if (failed) throw failed;
     if (deps.now() >= waitUntil) {
       deps.debug('gave up waiting for the token lock; minting without it');
-      return mintNow(deps, target, file, options);
+      return mintNow();
     }
     await sleep(10 + Math.floor(Math.random() * 20));
-  }
-}
-
-/** Validates the target, gets the secret, finds the endpoint, mints and caches. */
-async function mintNow(deps: Deps, target: TokenTarget, file: string, options: TokenOptions): Promise<TokenResult> {
-  const key = target.key;
-  validateClientId(key.clientId, 'client id');
-  if (key.tokenUrl !== undefined) validateServerUrl(key.tokenUrl, 'token URL');
-  else validateServerUrl(key.issuer as string, 'issuer URL');
-  const clientSecret = await clientSecretOf(deps, target);
-  const http = createHttpClient(deps);
-  try {
-    let metadata: IssuerMetadata | undefined;
-    let tokenEndpoint: string;
-    let authMethod: ClientAuthMethod = 'client_secret_post';
-    if (key.tokenUrl !== undefined) {
-      tokenEndpoint = key.tokenUrl;
-    } else {
-      metadata = await discoverIssuer(deps, http, key.issuer as string);
-      tokenEndpoint = metadata.token_endpoint;
-      authMethod = chooseAuthMethod(metadata);
-    }
-    const mint = (endpoint: string, method: ClientAuthMethod) =>
-      mintClientCredentialsToken(http, {
-        tokenEndpoint: endpoint,
-        authMethod: method,
-        clientId: key.clientId,
-        clientSecret,
-        scopes: key.scopes,
-        resources: key.resources,
-        ...(key.audience === undefined ? {} : { audience: key.audience }),
-      });
-    const requestedAt = deps.now();
-    let minted;
-    try {
-      minted = await mint(tokenEndpoint, authMethod);
-    } catch (err) {
-      // A cached discovery document may point at an endpoint that moved: look again once.
-      if (!(err instanceof NotFoundError) || !metadata) throw err;
-      metadata = await discoverIssuer(deps, http, key.issuer as string, { refresh: true });
-      minted = await mint(metadata.token_endpoint, chooseAuthMethod(metadata));
-    }
-    deps.debug(`minted a token for ${key.clientId}${minted.expiresIn ? ` (expires in ${minted.expiresIn}s)` : ''}`);
-    const scope = minted.scope ?? (key.scopes.length > 0 ? key.scopes.join(' ') : undefined);
-    const result: TokenResult = { accessToken: minted.accessToken, tokenType: minted.tokenType, source: 'minted' };
-    if (scope !== undefined) result.scope = scope;
-    if (minted.expiresIn === undefined) {
-      deps.debug('the issuer gave no expires_in: the token is not cached');
-      return result;
-    }
-    // Count the lifetime from before the request: never later than the issuer's clock.
-    result.expiresAt = requestedAt + minted.expiresIn * 1000;
-    const entry: CachedToken = { version: 1, key, accessToken: minted.accessToken, tokenType: minted.tokenType, issuedAt: requestedAt, expiresAt: result.expiresAt };
-    if (scope !== undefined) entry.scope = scope;
-    try {
-      await writeFileAtomic(file, JSON.stringify(entry));
-      await rm(failureFile(file), { force: true });
-    } catch (err) {
-      deps.stderr.write(`eun: warning: could not cache the token: ${(err as Error).message}\n`);
-    }
-    if (options.minTtlMs !== undefined && minted.expiresIn * 1000 < options.minTtlMs) {
-      deps.stderr.write(`eun: warning: the issuer's tokens live ${minted.expiresIn}s, less than --min-ttl\n`);
-    }
-    return result;
-  } finally {
-    await http.close();
   }
 }
