@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NetworkError, UsageError } from '../../src/core/errors.js';
@@ -16,6 +19,15 @@ async function serve(answer: (n: number, req: import('node:http').IncomingMessag
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, count: () => n, server };
 }
+
+const hasOpenssl = (() => {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 const servers: Server[] = [];
 let sb: Sandbox;
@@ -130,6 +142,32 @@ describe('eun token get against other issuers', () => {
       expect(r.code).toBe(5);
       expect(r.stderr).toMatch(/names another issuer/);
       expect(issuer.tokenRequests).toBe(0);
+    } finally {
+      await issuer.close();
+    }
+  });
+
+  it.skipIf(!hasOpenssl)('verifies TLS always, and trusts a private CA given by NODE_EXTRA_CA_CERTS', async () => {
+    const dir = sb.dir;
+    const ssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=eun test CA']);
+    ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    ssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext']);
+    const issuer = await startTokenServer({
+      clientId: 'c1',
+      clientSecret: 's',
+      tls: { key: readFileSync(join(dir, 'server.key'), 'utf8'), cert: readFileSync(join(dir, 'server.pem'), 'utf8') },
+    });
+    try {
+      const env = { EUN_ISSUER: issuer.issuer, EUN_CLIENT_ID: 'c1', EUN_CLIENT_SECRET: 's' };
+      const untrusted = await sb.run(['token', 'get'], { env });
+      expect(untrusted.code).toBe(5);
+      expect(untrusted.stderr).toMatch(/TLS verification failed/);
+      expect(untrusted.stderr).toMatch(/hint: .*NODE_EXTRA_CA_CERTS/);
+      const trusted = await sb.run(['token', 'get'], { env: { ...env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') } });
+      expect(trusted.code, trusted.stderr).toBe(0);
+      expect(trusted.stdout).toMatch(/^tok-1-/);
     } finally {
       await issuer.close();
     }

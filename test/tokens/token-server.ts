@@ -3,6 +3,7 @@
  * (an issuer that accepts only client_secret_basic, a proxy in between). Real sockets, no mocks.
  */
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /** A running token server. */
@@ -29,6 +30,8 @@ export interface TokenServerOptions {
   claimIssuer?: string;
   /** Keep connections open (HTTP keep-alive) instead of closing them after each answer. */
   keepAlive?: boolean;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -41,7 +44,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startTokenServer(options: TokenServerOptions): Promise<TokenServer> {
   let counter = 0;
   const state: Omit<TokenServer, 'close' | 'issuer'> = { tokenRequests: 0, lastForms: [], lastAuthSchemes: [], hang: false, hung: 0 };
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json', ...(options.keepAlive ? {} : { connection: 'close' }) });
       res.end(JSON.stringify(body));
@@ -79,10 +82,11 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       return send(200, { access_token: `tok-${counter}-${Date.now()}`, token_type: 'Bearer', expires_in: options.expiresIn ?? 900, scope: params.get('scope') ?? '' });
     }
     send(404, { error: 'not_found' });
-  }) as ReturnType<typeof createServer> & { issuer: string };
+  };
+  const server = (options.tls ? createTlsServer(options.tls, handler) : createServer(handler)) as ReturnType<typeof createServer> & { issuer: string };
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  server.issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server.issuer = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return Object.assign(state, {
     issuer: server.issuer,
     close: () =>
