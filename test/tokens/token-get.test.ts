@@ -133,6 +133,18 @@ describe('eun token get (CI path: environment only)', () => {
     expect(await requestsOf(t.emu, sa.clientId)).toBe(5);
   });
 
+  it('still prints a token when the cache directory is unusable', async () => {
+    const { sa, env } = await ciAccount(t.emu);
+    const notADir = join(t.sb.dir, 'cache-is-a-file');
+    writeFileSync(notADir, 'x');
+    const r = await t.sb.run(['token', 'get'], { env: { ...env, EUN_CACHE_DIR: notADir } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(JWT);
+    expect(r.stderr).toMatch(/^eun: warning: cannot use the token cache in /);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(await requestsOf(t.emu, sa.clientId)).toBe(1);
+  });
+
   it('refuses a wrong secret with exit 4 and the advice, without retrying', async () => {
     const { sa, env } = await ciAccount(t.emu);
     const r = await t.sb.run(['token', 'get'], { env: { ...env, EUN_CLIENT_SECRET: 'not-the-secret' } });

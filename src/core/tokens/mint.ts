@@ -64,7 +64,7 @@ async function recordFailure(deps: Deps, file: string, err: unknown): Promise<vo
 export async function mintOrWait(deps: Deps, target: TokenTarget, file: string, options: TokenOptions & { startedAt: number }): Promise<TokenResult> {
   const budget = requestBudgetMs(deps);
   // Only the process that mints loads the HTTP and OAuth code; waiters stay light.
-  const mintNow = async () => (await import('./request-token.js')).requestToken(deps, target, file, options);
+  const mintNow = async (useCache = true) => (await import('./request-token.js')).requestToken(deps, target, useCache ? file : undefined, options);
   // A live holder needs at most discovery + token request (+ a keychain read): break it only beyond that.
   const staleMs = 2 * budget + 15_000;
   const waitUntil = options.startedAt + staleMs + 5_000;
@@ -74,9 +74,16 @@ export async function mintOrWait(deps: Deps, target: TokenTarget, file: string, 
     // A token minted after we started is the freshest the issuer gives, even if short of --min-ttl.
     return isFresh(entry, deps.now(), options.minTtlMs) || (mintedSinceStart && isFresh(entry, deps.now()));
   };
-  await ensurePrivateDir(dirname(file));
   for (;;) {
-    const held = await tryLock(`${file}.lock`, { staleMs });
+    let held;
+    try {
+      await ensurePrivateDir(dirname(file));
+      held = await tryLock(`${file}.lock`, { staleMs });
+    } catch (err) {
+      // An unusable cache directory costs the cache, not the token.
+      deps.stderr.write(`eun: warning: cannot use the token cache in ${dirname(file)}: ${(err as Error).message}\n`);
+      return mintNow(false);
+    }
     if (held) {
       try {
         // Re-read after taking the lock: another process may have minted meanwhile.

@@ -17,8 +17,8 @@ import { failureFile } from './mint.js';
 import type { TokenResult } from './output.js';
 import { clientSecretOf } from './secret.js';
 
-/** Validates the target, gets the secret, finds the endpoint, mints and caches. */
-export async function requestToken(deps: Deps, target: TokenTarget, file: string, options: TokenOptions): Promise<TokenResult> {
+/** Mints a token for `target` and caches it in `file` (not at all when `file` is undefined). */
+export async function requestToken(deps: Deps, target: TokenTarget, file: string | undefined, options: TokenOptions): Promise<TokenResult> {
   const key = target.key;
   validateClientId(key.clientId, 'client id');
   if (key.tokenUrl !== undefined) validateServerUrl(key.tokenUrl, 'token URL');
@@ -68,17 +68,21 @@ export async function requestToken(deps: Deps, target: TokenTarget, file: string
     result.expiresAt = requestedAt + minted.expiresIn * 1000;
     const entry: CachedToken = { version: 1, key, accessToken: minted.accessToken, tokenType: minted.tokenType, issuedAt: requestedAt, expiresAt: result.expiresAt };
     if (scope !== undefined) entry.scope = scope;
-    try {
-      await writeFileAtomic(file, JSON.stringify(entry));
-      await rm(failureFile(file), { force: true });
-    } catch (err) {
-      deps.stderr.write(`eun: warning: could not cache the token: ${(err as Error).message}\n`);
-    }
+    if (file !== undefined) await cacheToken(deps, file, entry);
     if (options.minTtlMs !== undefined && minted.expiresIn * 1000 < options.minTtlMs) {
       deps.stderr.write(`eun: warning: the issuer's tokens live ${minted.expiresIn}s, less than --min-ttl\n`);
     }
     return result;
   } finally {
     await http.close();
+  }
+}
+
+async function cacheToken(deps: Deps, file: string, entry: CachedToken): Promise<void> {
+  try {
+    await writeFileAtomic(file, JSON.stringify(entry));
+    await rm(failureFile(file), { force: true });
+  } catch (err) {
+    deps.stderr.write(`eun: warning: could not cache the token: ${(err as Error).message}\n`);
   }
 }
