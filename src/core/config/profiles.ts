@@ -2,7 +2,7 @@ import { LocalStateError, NotFoundError } from '../errors.js';
 import { readFileIfExists, writeFileAtomic } from '../fs/atomic.js';
 import { LockTimeoutError, withLock } from '../fs/lock.js';
 import { type PathEnv, configFile } from './paths.js';
-import type { Flavor } from './validate.js';
+import { type Flavor, validateProfileName } from './validate.js';
 
 /** The service account `eun token get` uses when no client id is given. */
 export interface DefaultAccount {
@@ -128,7 +128,10 @@ export function activeProfileName(
   flag: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
 ): string {
-  return flag || env.EUN_PROFILE || config.activeProfile || DEFAULT_PROFILE_NAME;
+  // A name that can never be a profile is a usage error (2), not "not found" (3).
+  if (flag) return validateProfileName(flag, '--profile');
+  if (env.EUN_PROFILE) return validateProfileName(env.EUN_PROFILE, 'EUN_PROFILE');
+  return config.activeProfile || DEFAULT_PROFILE_NAME;
 }
 
 /** A resolved profile: its name and settings. */

@@ -3,7 +3,8 @@
  * flags, then `EUN_*` variables, then the profile's default service account. With the
  * variables set, nothing else is read: no config file, no keychain (the CI path).
  */
-import type { ResolvedProfile } from '../config/profiles.js';
+import { configFile } from '../config/paths.js';
+import type { ConfigFile, Profile, ResolvedProfile } from '../config/profiles.js';
 import type { Deps } from '../deps.js';
 import { validateScopes } from '../accounts/validate.js';
 import { quote, validateClientId } from '../config/validate.js';
@@ -54,8 +55,30 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
+const { readFileSync } = process.getBuiltinModule('node:fs');
+
+/**
+ * The profile straight from the config file, for a cache hit: config/profiles.js would load
+ * the file-locking code (and node:crypto) that a hit never needs. Anything unusual (no file,
+ * no such profile, a malformed entry) is left to the full loader and its errors.
+ */
+function readProfileQuickly(deps: Deps, flag: string | undefined): ResolvedProfile | undefined {
+  try {
+    const config = JSON.parse(readFileSync(configFile(deps), 'utf8')) as ConfigFile;
+    // As activeProfileName() in config/profiles.ts.
+    const name = flag || deps.env.EUN_PROFILE || config.activeProfile || 'default';
+    const profile = config.profiles?.[name] as Profile | undefined;
+    if (typeof profile?.issuer === 'string' && typeof profile.flavor === 'string') return { name, profile };
+  } catch {
+    /* the full loader reports it */
+  }
+  return undefined;
+}
+
 /** Loads the profile `eun token get` runs against (`--profile`, `EUN_PROFILE`, active). */
 export async function loadTokenProfile(deps: Deps, flag: string | undefined): Promise<ResolvedProfile> {
+  const quick = readProfileQuickly(deps, flag);
+  if (quick) return quick;
   // Loaded only when needed: the CI path never reads the config.
   const { activeProfileName, getProfile, loadConfig } = await import('../config/profiles.js');
   const config = await loadConfig(deps);
