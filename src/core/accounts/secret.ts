@@ -3,15 +3,40 @@
  * with it: kept after create, rotate and import; dropped after rotate, revoke and delete.
  * Storing never throws: the caller must print a one-time secret whatever happens here.
  */
+import { join } from 'node:path';
+import { configDir } from '../config/paths.js';
 import type { ResolvedProfile } from '../config/profiles.js';
 import type { Deps } from '../deps.js';
 import { type EunError, LocalStateError, isEunError } from '../errors.js';
+import { LockTimeoutError, withLock } from '../fs/lock.js';
+import { hashHex } from '../tokens/hash.js';
 import { clearCachedTokens } from '../tokens/clear.js';
 import { clientSecretAccount, secretService, type SecretRef } from '../secrets/types.js';
 
 /** Where a profile keeps the secret of `clientId`. */
 export function clientSecretRef(resolved: ResolvedProfile, clientId: string): SecretRef {
   return { service: secretService(resolved.name, resolved.profile.issuer), account: clientSecretAccount(clientId) };
+}
+
+/**
+ * Runs `fn` (a rotation and the storing of its secret) holding a cross-process lock on the
+ * secret of `clientId`: two rotations on this machine then store their secrets in the order
+ * the server issued them. Without it the last to store could keep a secret the other's
+ * rotation had already killed.
+ */
+export async function withClientSecretLock<T>(deps: Deps, resolved: ResolvedProfile, clientId: string, fn: () => Promise<T>): Promise<T> {
+  const ref = clientSecretRef(resolved, clientId);
+  const path = join(configDir(deps), 'locks', `secret-${hashHex(`${ref.service}\n${ref.account}`)}.lock`);
+  try {
+    return await withLock(path, fn, { timeoutMs: 60_000, staleMs: 120_000 });
+  } catch (err) {
+    if (err instanceof LockTimeoutError) {
+      throw new LocalStateError(`the secret of ${clientId} is being changed by another eun process that does not finish`, {
+        hint: `try again; if no eun is running, remove ${err.lockPath}`,
+      });
+    }
+    throw err;
+  }
 }
 
 /** The outcome of storing a secret. */
