@@ -6,8 +6,6 @@
 import { configFile } from '../config/paths.js';
 import type { ConfigFile, Profile, ResolvedProfile } from '../config/profiles.js';
 import type { Deps } from '../deps.js';
-import { validateScopes } from '../accounts/validate.js';
-import { quote, validateClientId } from '../config/validate.js';
 import { UsageError } from '../errors.js';
 import { type TokenKey, normalizeUrl, sortedWords } from './key.js';
 
@@ -33,22 +31,8 @@ export interface TokenTarget {
   profile?: ResolvedProfile;
   /** `--profile`, to find the profile later (for the stored secret). */
   profileFlag?: string;
-}
-
-// eslint-disable-next-line no-control-regex
-const CONTROL = /\p{Cc}/u;
-
-/** RFC 8707: a resource is an absolute URI without a fragment. */
-function validateResource(resource: string): void {
-  let url: URL | undefined;
-  try {
-    url = new URL(resource);
-  } catch {
-    url = undefined;
-  }
-  if (!url || url.hash !== '' || CONTROL.test(resource)) {
-    throw new UsageError(`invalid resource ${quote(resource)}: use an absolute URI without a fragment (RFC 8707)`);
-  }
+  /** Where the client id and scopes came from, for messages: `--client-id`, `EUN_CLIENT_ID`, … */
+  sources: { clientId: string; scope: string };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -114,16 +98,16 @@ export async function resolveTokenTarget(deps: Deps, selection: TokenSelection):
   }
 
   const key: TokenKey = { clientId, scopes: sortedWords(scopes), resources: sortedWords(resources), auth: 'client_secret' };
-  // Checked whatever their source (flag, variable, profile), so nothing malformed reaches the issuer.
-  validateClientId(clientId, nonEmpty(selection.clientId) ? '--client-id' : clientIdGiven ? 'EUN_CLIENT_ID' : 'client id');
-  validateScopes(key.scopes, selection.scopes?.length ? '--scope' : 'scope');
-  if (audience !== undefined && CONTROL.test(audience)) throw new UsageError(`invalid audience ${quote(audience)}: it must not contain control characters`);
-  for (const resource of key.resources) validateResource(resource);
   // A token URL names the endpoint more precisely than an issuer: it wins when both are set.
   if (tokenUrl !== undefined) key.tokenUrl = normalizeUrl(tokenUrl);
   else key.issuer = normalizeUrl(issuer as string);
   if (audience !== undefined) key.audience = audience;
-  const target: TokenTarget = { key, secretInEnv: clientIdGiven && nonEmpty(env.EUN_CLIENT_SECRET) !== undefined };
+  // Validated before a mint (validate-target.ts), not here: a cache hit never reaches the issuer.
+  const sources = {
+    clientId: nonEmpty(selection.clientId) ? '--client-id' : clientIdGiven ? 'EUN_CLIENT_ID' : 'client id',
+    scope: selection.scopes?.length ? '--scope' : 'scope',
+  };
+  const target: TokenTarget = { key, secretInEnv: clientIdGiven && nonEmpty(env.EUN_CLIENT_SECRET) !== undefined, sources };
   if (profile) target.profile = profile;
   if (selection.profile !== undefined) target.profileFlag = selection.profile;
   return target;

@@ -3,7 +3,6 @@
  * to the issuer): validate, read the secret, find the token endpoint, mint, cache.
  */
 import { rm } from 'node:fs/promises';
-import { validateClientId, validateServerUrl } from '../config/validate.js';
 import type { Deps } from '../deps.js';
 import { NotFoundError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
@@ -16,13 +15,12 @@ import type { TokenOptions } from './get-token.js';
 import { failureFile } from './mint.js';
 import type { TokenResult } from './output.js';
 import { clientSecretOf } from './secret.js';
+import { validateTokenTarget } from './validate-target.js';
 
 /** Mints a token for `target` and caches it in `file` (not at all when `file` is undefined). */
 export async function requestToken(deps: Deps, target: TokenTarget, file: string | undefined, options: TokenOptions): Promise<TokenResult> {
   const key = target.key;
-  validateClientId(key.clientId, 'client id');
-  if (key.tokenUrl !== undefined) validateServerUrl(key.tokenUrl, 'token URL');
-  else validateServerUrl(key.issuer as string, 'issuer URL');
+  validateTokenTarget(target);
   const clientSecret = await clientSecretOf(deps, target);
   const http = createHttpClient(deps);
   try {
