@@ -1,5 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BIN, ROOT } from '../helpers/cli.js';
 import { describe, expect, it } from 'vitest';
 import { FileSecretStore } from '../../src/core/secrets/file-store.js';
 import { clientSecretAccount, secretService } from '../../src/core/secrets/types.js';
@@ -169,6 +172,28 @@ describe('eun token get (CI path: environment only)', () => {
     const http = await t.sb.run(['token', 'get'], { env: { EUN_ISSUER: 'http://auth.example.com', EUN_CLIENT_ID: 'a', EUN_CLIENT_SECRET: 'b' } });
     expect(http.code).toBe(2);
     expect(http.stderr).toMatch(/loopback/);
+  });
+
+  it('answers the same through the oclif command as through the hot path', async () => {
+    const { sa, env } = await ciAccount(t.emu);
+    const hot = await t.sb.run(['token', 'get', '--json'], { env });
+    // Run the oclif command itself, as bin/run.js does for anything the hot path hands over.
+    const oclif = (args: string[], extra: Record<string, string> = {}) =>
+      spawnSync(
+        process.execPath,
+        ['--input-type=module', '-e', `const o = await import('@oclif/core'); await o.execute({ dir: ${JSON.stringify(pathToFileURL(BIN).href)}, args: process.argv.slice(1) });`, ...args],
+        { cwd: ROOT, env: { ...process.env, ...t.sb.env, ...env, ...extra }, encoding: 'utf8' },
+      );
+    const viaOclif = oclif(['token', 'get', '--json']);
+    expect(viaOclif.status, viaOclif.stderr).toBe(0);
+    const a = JSON.parse(hot.stdout);
+    const b = JSON.parse(viaOclif.stdout);
+    expect(a.source).toBe('minted');
+    expect(b).toEqual({ ...a, source: 'cache', expiresIn: expect.any(Number) });
+    expect(await requestsOf(t.emu, sa.clientId)).toBe(1);
+    const wrong = oclif(['token', 'get', '--force-refresh'], { EUN_CLIENT_SECRET: 'wrong' });
+    expect(wrong.status).toBe(4);
+    expect(wrong.stderr).toMatch(/invalid_client/);
   });
 
   it('hands --help and unknown flags to oclif', async () => {
