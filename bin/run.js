@@ -38,8 +38,10 @@ async function main() {
   // The hot path: `eun token get` answers from its lean module when it can (a cache hit
   // never loads oclif); it hands anything it does not understand back to oclif.
   if (argv[0] === 'token' && argv[1] === 'get') {
-    var hot = await import('../dist/hot/token-get.js');
-    if (await hot.run(argv.slice(2))) return;
+    var hot = await import('../dist/hot/token-get.js').catch(function () {
+      return undefined; // not built (a source checkout): oclif reports what is wrong
+    });
+    if (hot && (await hot.run(argv.slice(2)))) return;
   }
   var oclif = await import('@oclif/core');
   await oclif.execute({ dir: import.meta.url });
