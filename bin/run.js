@@ -14,26 +14,7 @@ if (parts[0] < MIN_MAJOR || (parts[0] === MIN_MAJOR && parts[1] < MIN_MINOR)) {
   process.exit(1);
 }
 
-/**
- * Keeps V8's compiled code of eun and its dependencies in the user's cache directory, which
- * roughly halves the time spent loading JavaScript on later runs (NODE_DISABLE_COMPILE_CACHE=1
- * turns it off). A private directory, not the shared temp dir, so no one else can feed it.
- */
-function enableCompileCache() {
-  var env = process.env;
-  var home = env.HOME || env.USERPROFILE;
-  var root = env.EUN_CACHE_DIR || (env.XDG_CACHE_HOME ? env.XDG_CACHE_HOME + '/eun' : home ? home + '/.cache/eun' : undefined);
-  if (!root || env.NODE_DISABLE_COMPILE_CACHE) return;
-  try {
-    process.getBuiltinModule('node:fs').mkdirSync(root, { recursive: true, mode: 0o700 });
-    process.getBuiltinModule('node:module').enableCompileCache(root + '/compile-cache');
-  } catch (err) {
-    // A cache we cannot write only costs speed.
-  }
-}
-
 async function main() {
-  enableCompileCache();
   var argv = process.argv.slice(2);
   // The hot path: `eun token get` answers from its lean module when it can (a cache hit
   // never loads oclif); it hands anything it does not understand back to oclif.

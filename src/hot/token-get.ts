@@ -3,6 +3,8 @@
  * argv with node:util and runs the same core code as the `token get` command; anything it
  * does not understand (`--help`, unknown flags, bad values) goes back to oclif.
  */
+import { join } from 'node:path';
+import { cacheDir } from '../core/config/paths.js';
 import type { Deps } from '../core/deps.js';
 import { EunError, ExitCode, isEunError, sanitizeForTerminal } from '../core/errors.js';
 import { reportError } from '../cli/error-output.js';
@@ -43,6 +45,23 @@ const OPTIONS = {
   profile: { type: 'string' },
   verbose: { type: 'boolean' },
 } as const;
+
+/**
+ * On a miss, keeps V8's compiled code of what a mint loads (undici above all) in the user's
+ * cache directory: later cold runs load it in half the time. Not on a hit, where reading the
+ * cache would cost more than compiling the few small modules. NODE_DISABLE_COMPILE_CACHE=1
+ * turns it off. A private directory, not the shared temp dir, so no one else can feed it.
+ */
+function enableCompileCache(deps: Deps): void {
+  if (deps.env.NODE_DISABLE_COMPILE_CACHE) return;
+  try {
+    const root = cacheDir(deps);
+    process.getBuiltinModule('node:fs').mkdirSync(root, { recursive: true, mode: 0o700 });
+    process.getBuiltinModule('node:module').enableCompileCache(join(root, 'compile-cache'));
+  } catch {
+    // A cache we cannot write only costs speed.
+  }
+}
 
 /** `Deps` of this process, built without oclif (and without touching stdin unless asked). */
 function hotDeps(verbose: boolean): Deps {
@@ -91,7 +110,7 @@ export async function run(argv: string[]): Promise<boolean> {
   const verbose = Boolean(values.verbose) || Boolean(process.env.DEBUG);
   const deps = hotDeps(verbose);
   try {
-    const result = await getToken(deps, tokenOptionsFromFlags(values));
+    const result = await getToken(deps, tokenOptionsFromFlags(values), { onMiss: () => enableCompileCache(deps) });
     writeResult(renderToken(result, deps.now(), { json: values.json, header: values.header, execCredential: values['exec-credential'] }));
   } catch (err) {
     report(err, Boolean(values.json), verbose);

@@ -45,8 +45,14 @@ export function tokenOptionsFromFlags(flags: TokenGetFlags): TokenOptions {
   return options;
 }
 
+/** Callbacks of `getToken`. */
+export interface TokenHooks {
+  /** Called on a cache miss, before the code that mints is loaded. */
+  onMiss?: () => void;
+}
+
 /** A token for `options`: the cached one while fresh enough, else a new one (single flight across processes). */
-export async function getToken(deps: Deps, options: TokenOptions): Promise<TokenResult> {
+export async function getToken(deps: Deps, options: TokenOptions, hooks: TokenHooks = {}): Promise<TokenResult> {
   const started = deps.now();
   const target = await resolveTokenTarget(deps, options);
   const file = tokenCacheFile(deps, target.key);
@@ -59,6 +65,7 @@ export async function getToken(deps: Deps, options: TokenOptions): Promise<Token
       return result;
     }
   }
+  hooks.onMiss?.();
   const { mintOrWait } = await import('./mint.js');
   return mintOrWait(deps, target, file, { ...options, startedAt: started });
 }
