@@ -196,6 +196,28 @@ describe('eun token get (CI path: environment only)', () => {
     expect(wrong.stderr).toMatch(/invalid_client/);
   });
 
+  it('answers a cache hit without loading oclif, undici or the keyring', async () => {
+    const { env } = await ciAccount(t.emu);
+    // A preload that records every module file this process loads (ES modules and require()).
+    const log = join(t.sb.dir, 'loaded.txt');
+    const hook = join(t.sb.dir, 'hook.mjs');
+    writeFileSync(
+      hook,
+      `import { registerHooks } from 'node:module'; import { appendFileSync } from 'node:fs';
+registerHooks({ load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); } });`,
+    );
+    const traced = { ...env, NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` };
+    const miss = await t.sb.run(['token', 'get'], { env: traced });
+    expect(miss.code, miss.stderr).toBe(0);
+    expect(readFileSync(log, 'utf8')).toMatch(/node_modules\/undici\//); // the hook sees what a mint loads
+    writeFileSync(log, '');
+    const hit = await t.sb.run(['token', 'get'], { env: traced });
+    expect(hit.stdout).toBe(miss.stdout);
+    const loaded = readFileSync(log, 'utf8');
+    expect(loaded).toMatch(/dist\/hot\/token-get\.js/);
+    expect(loaded).not.toMatch(/@oclif|undici|keyring|jose|config\/profiles\.js|fs\/lock\.js/);
+  });
+
   it('hands --help and unknown flags to oclif', async () => {
     const help = await t.sb.run(['token', 'get', '--help']);
     expect(help.code).toBe(0);

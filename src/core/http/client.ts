@@ -56,7 +56,7 @@ export interface HttpClientOptions {
   /** Time budget of a request with all its retries, ms. Default: 3 × the attempt budget. */
   totalTimeoutMs?: number;
   retry?: Partial<RetryPolicy>;
-  /** Default response-size cap (bytes). Default 1 MiB. */
+  /** Default response-size cap (bytes). Default 4 MiB. */
   maxBytes?: number;
   /** Called when `X-RateLimit-Remaining` is at or under 10 % of the limit (or 10 without a limit). */
   onRateLimitLow?: (info: RateLimitInfo) => void;
@@ -68,7 +68,7 @@ export interface HttpClient {
   close(): Promise<void>;
 }
 
-const DEFAULT_MAX_BYTES = 1024 * 1024;
+const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 const TLS_CODES = new Set([
   'CERT_HAS_EXPIRED',
