@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { link, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { ensurePrivateDir } from './atomic.js';
@@ -53,7 +53,30 @@ async function readOwner(path: string): Promise<{ raw: string; owner?: Owner } |
   }
 }
 
+/**
+ * Creates `path` holding `content`, or returns false if it exists. The content is written to
+ * a private temp file first and linked into place, so the lock file is never seen empty: a
+ * process killed between creating and writing it would otherwise leave an ownerless lock that
+ * blocks everyone until it is `staleMs` old.
+ */
 async function createExclusive(path: string, content: string): Promise<boolean> {
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, content, { mode: 0o600, flag: 'wx' });
+    await link(tmp, path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // No hard links on this file system: create and write in place.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') return createInPlace(path, content);
+    throw err;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+async function createInPlace(path: string, content: string): Promise<boolean> {
   try {
     const handle = await open(path, 'wx', 0o600);
     try {
