@@ -102,24 +102,38 @@ export abstract class SaCommand extends EunCommand {
     );
   }
 
-  /** Prints the one-time client secret of `account` (create, rotate); see `printOneTimeSecret`. */
-  protected printClientSecret(account: ServiceAccount, clientSecret: string, keeping: SecretKeeping | undefined, what: string): void {
+  /** Prints the one-time client secret of `account` (create, rotate), then stores it with `store`; see `printOneTimeSecret`. */
+  protected printClientSecret(
+    account: ServiceAccount,
+    clientSecret: string,
+    store: (() => Promise<SecretKeeping>) | undefined,
+    what: string,
+  ): Promise<SecretKeeping | undefined> {
     const fields: Array<[string, string]> = [
       ['id', account.id],
       ['name', account.name],
       ['clientId', account.clientId],
     ];
-    this.printOneTimeSecret(fields, ['clientSecret', clientSecret], keeping, what);
+    return this.printOneTimeSecret(fields, ['clientSecret', clientSecret], store, what);
   }
 
   /**
    * Prints a one-time secret so that it reaches the person or the script, exactly once, on
    * stdout: on a terminal beside a "shown once" warning (on stderr); in a pipe as
-   * `key: value` lines. `--json` output is the command's return value instead. When storing
-   * failed, the error is thrown only after the secret is out.
+   * `key: value` lines. `--json` output is the command's return value instead. Then `store`
+   * keeps it: printed first, the secret is out even if the process is killed while storing
+   * (with --json, stored first: the document is printed last). When storing failed, the error
+   * is thrown after the secret is out.
    */
-  protected printOneTimeSecret(fields: Array<[string, string]>, secretField: [string, string], keeping: SecretKeeping | undefined, what: string): void {
-    if (!this.jsonEnabled()) {
+  protected async printOneTimeSecret(
+    fields: Array<[string, string]>,
+    secretField: [string, string],
+    store: (() => Promise<SecretKeeping>) | undefined,
+    what: string,
+  ): Promise<SecretKeeping | undefined> {
+    let keeping: SecretKeeping | undefined;
+    if (this.jsonEnabled()) keeping = await store?.();
+    else {
       const c = colors(this.deps.stderr.isTTY, this.deps.env);
       if (this.deps.stdout.isTTY) {
         const width = Math.max(...[...fields, secretField].map(([k]) => k.length));
@@ -133,6 +147,7 @@ export abstract class SaCommand extends EunCommand {
         this.out([...fields, secretField].map(([k, v]) => `${k}: ${sanitizeForTerminal(v).replace(/[\t\n]/g, ' ')}`).join('\n'));
         this.info(`eun: the ${what} printed on stdout is shown once; keep it now`);
       }
+      keeping = await store?.();
       if (keeping?.stored) this.chatter(`Stored it in ${keeping.location} for eun token get.`);
     }
     if (keeping && !keeping.stored) {
@@ -145,9 +160,10 @@ export abstract class SaCommand extends EunCommand {
         // The JSON document (with the secret) is the run's result: report through the exit status and stderr only.
         process.exitCode = notStored.exitCode;
         this.info(`eun: ${sanitizeForTerminal(notStored.message)}`);
-        return;
+        return keeping;
       }
       throw notStored;
     }
+    return keeping;
   }
 }

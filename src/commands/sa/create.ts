@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { SaCommand } from '../../cli/sa-command.js';
 import { updateCompletionList } from '../../core/accounts/completion.js';
 import { offerDefaultAccount } from '../../core/accounts/default-account.js';
-import { type SecretKeeping, keepClientSecret } from '../../core/accounts/secret.js';
+import { keepClientSecret, prepareSecretStore } from '../../core/accounts/secret.js';
 import type { NewServiceAccount, ServiceAccount } from '../../core/accounts/types.js';
 import { validateAccountName, validateDescription, validateScopes } from '../../core/accounts/validate.js';
 
@@ -64,10 +64,12 @@ export default class SaCreate extends SaCommand {
       if (description) request.description = validateDescription(description);
       if (scopes && scopes.length > 0) request.scopes = scopes;
 
+      if (flags.store) await prepareSecretStore(this.deps);
       const created = await api.create(request);
       const { clientSecret, ...account } = created;
-      // Store before printing: the secret must be safe before anything else can fail.
-      const keeping: SecretKeeping | undefined = flags.store ? await keepClientSecret(this.deps, resolved, account.clientId, clientSecret) : undefined;
+      // Printed and stored before anything else: the secret must be safe before anything can fail.
+      const store = flags.store ? () => keepClientSecret(this.deps, resolved, account.clientId, clientSecret) : undefined;
+      const keeping = await this.printClientSecret(account, clientSecret, store, 'client secret');
       let isDefault = false;
       if (keeping?.stored || flags.default) {
         try {
@@ -79,7 +81,6 @@ export default class SaCreate extends SaCommand {
           this.info(`eun: warning: could not make it the default account: ${(err as Error).message}`);
         }
       }
-      this.printClientSecret(account, clientSecret, keeping, 'client secret');
       await updateCompletionList(this.deps, resolved.name, { put: account });
       if (isDefault) this.chatter(`It is the default account of profile ${resolved.name} (eun token get).`);
       return { ...account, clientSecret, stored: keeping?.stored === true, default: isDefault };

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { SaCommand, yesFlag } from '../../cli/sa-command.js';
 import { describeAccount, resolveAccount } from '../../core/accounts/ref.js';
-import { type SecretKeeping, dropCachedTokens, forgetClientSecret, keepClientSecret, withClientSecretLock } from '../../core/accounts/secret.js';
+import { dropCachedTokens, forgetClientSecret, keepClientSecret, prepareSecretStore, withClientSecretLock } from '../../core/accounts/secret.js';
 import type { ServiceAccount } from '../../core/accounts/types.js';
 
 /** What `eun sa rotate --json` prints. */
@@ -31,18 +31,23 @@ export default class SaRotate extends SaCommand {
       const target = await resolveAccount(api, args.ref);
       await this.confirmOrYes(flags.yes, `Rotate the secret of ${describeAccount(target)}? The current secret stops working at once.`);
       // Rotate and store under the secret's lock, so concurrent rotations store in server order.
-      const { account, clientSecret, keeping, dropped } = await withClientSecretLock(this.deps, resolved, target.clientId, async () => {
+      if (flags.store) await prepareSecretStore(this.deps);
+      let dropped = 0;
+      const { account, clientSecret, keeping } = await withClientSecretLock(this.deps, resolved, target.clientId, async () => {
         const rotated = await api.rotate(target.id);
         const { clientSecret, ...fields } = rotated;
         const account: ServiceAccount = { ...target, ...fields, scopes: fields.scopes.length > 0 ? fields.scopes : target.scopes };
-        // Store before printing; the old secret is dead either way, so --no-store removes it.
-        let keeping: SecretKeeping | undefined;
-        if (flags.store) keeping = await keepClientSecret(this.deps, resolved, account.clientId, clientSecret);
-        else await this.bestEffort('remove the old secret from the store', () => forgetClientSecret(this.deps, resolved, account.clientId));
-        const dropped = (await this.bestEffort('drop cached tokens', () => dropCachedTokens(this.deps, account.clientId))) ?? 0;
-        return { account, clientSecret, keeping, dropped };
+        try {
+          // Printed and stored at once; the old secret is dead either way, so --no-store removes it.
+          const store = flags.store ? () => keepClientSecret(this.deps, resolved, account.clientId, clientSecret) : undefined;
+          const keeping = await this.printClientSecret(account, clientSecret, store, 'new client secret');
+          if (!flags.store) await this.bestEffort('remove the old secret from the store', () => forgetClientSecret(this.deps, resolved, account.clientId));
+          return { account, clientSecret, keeping };
+        } finally {
+          // Tokens of the old secret go whatever happened to the new one.
+          dropped = (await this.bestEffort('drop cached tokens', () => dropCachedTokens(this.deps, account.clientId))) ?? 0;
+        }
       });
-      this.printClientSecret(account, clientSecret, keeping, 'new client secret');
       this.chatter(`Dropped ${dropped} cached token${dropped === 1 ? '' : 's'} of the old secret.`);
       return { ...account, clientSecret, stored: keeping?.stored === true, droppedTokens: dropped };
     });

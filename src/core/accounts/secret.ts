@@ -47,6 +47,21 @@ function asEunError(err: unknown, action: string): EunError {
   return new LocalStateError(`could not ${action}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }
 
+/**
+ * Opens the secret store ahead of a create or rotate (loading it, probing the keychain), so
+ * that the one-time secret is stored as soon as the server sends it: a process killed in
+ * between loses it. Never throws: a store that cannot open fails again, and is reported, when
+ * the secret is kept.
+ */
+export async function prepareSecretStore(deps: Deps): Promise<void> {
+  try {
+    const { openSecretStore } = await import('../secrets/open.js');
+    await openSecretStore(deps);
+  } catch {
+    // Reported by keepClientSecret.
+  }
+}
+
 /** Stores (or replaces) the client secret of `clientId` for `resolved`. Never throws. */
 export async function keepClientSecret(deps: Deps, resolved: ResolvedProfile, clientId: string, secret: string): Promise<SecretKeeping> {
   try {

@@ -26,7 +26,7 @@ export default class SaPatCreate extends SaCommand {
       const account = await resolveAccount(api, args.ref);
       const name = validateAccountName(flags.name ?? (await this.ask('--name', async () => (await import('../../../ui/prompts.js')).promptText('Name of the token'))));
       const created = await api.createToken(account.id, { name, ...(scopes ? { scopes } : {}) });
-      this.printOneTimeSecret(
+      await this.printOneTimeSecret(
         [
           ['id', created.id],
           ['name', created.name],
