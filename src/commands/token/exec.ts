@@ -40,8 +40,9 @@ export default class TokenExec extends EunCommand {
     const options = tokenOptionsFromFlags(flags);
     const token = await getToken(this.deps, options);
     const env: NodeJS.ProcessEnv = { ...process.env, [flags.env]: token.accessToken };
-    // The child gets a token, not the means to mint more.
+    // The child gets a token, not the means to mint more (nor the user token that manages accounts).
     delete env.EUN_CLIENT_SECRET;
+    delete env.EUN_TOKEN;
     if (token.expiresAt !== undefined) env[`${flags.env}_EXPIRES_AT`] = new Date(token.expiresAt).toISOString();
     else delete env[`${flags.env}_EXPIRES_AT`];
 
