@@ -18,6 +18,10 @@ export const rawRequest = require('undici/lib/api/api-request.js') as RawRequest
 
 /** undici's `EnvHttpProxyAgent` (HTTP(S)_PROXY and NO_PROXY), loaded only when a proxy is set. */
 export function loadEnvHttpProxyAgent(): typeof EnvHttpProxyAgentClass {
+  // undici's index adds its API to Dispatcher.prototype; the proxy agent tunnels https:// with
+  // `connect` (HTTP CONNECT), which without the index is missing: add that one method.
+  const dispatcher = require('undici/lib/dispatcher/dispatcher.js') as { prototype: { connect?: unknown } };
+  dispatcher.prototype.connect ??= require('undici/lib/api/api-connect.js');
   return require('undici/lib/dispatcher/env-http-proxy-agent.js') as typeof EnvHttpProxyAgentClass;
 }
 
