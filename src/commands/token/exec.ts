@@ -16,7 +16,7 @@ export default class TokenExec extends EunCommand {
   static override examples = [
     '<%= config.bin %> token exec -- sh -c \'curl -H "Authorization: Bearer $EUN_ACCESS_TOKEN" https://api.eunifyer.com/api/v1/partner/orgs\'',
     '<%= config.bin %> token exec --env TF_VAR_token -- terraform apply',
-    '<%= config.bin %> token exec --keep-fresh -- ./long-sync.sh   # reads $EUN_ACCESS_TOKEN_FILE before each call',
+    '<%= config.bin %> token exec --keep-fresh -- ./long-sync.sh',
   ];
   static override strict = false;
   static override enableJsonFlag = false;

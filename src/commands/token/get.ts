@@ -13,7 +13,7 @@ export default class TokenGet extends EunCommand {
     'curl -H "$(<%= config.bin %> token get --header)" https://api.eunifyer.com/api/v1/partner/orgs',
     'EUN_ISSUER=https://auth.example.com EUN_CLIENT_ID=ci_123 EUN_CLIENT_SECRET=… <%= config.bin %> token get --scope "orgs:read orgs:write"',
     '<%= config.bin %> token get --min-ttl 10m --json',
-    '<%= config.bin %> token get --exec-credential   # in a kubeconfig users[].user.exec',
+    '<%= config.bin %> token get --exec-credential',
   ];
   static override flags = {
     ...tokenSelectionFlags,
