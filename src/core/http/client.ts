@@ -331,7 +331,8 @@ export function createHttpClient(deps: Deps, options: HttpClientOptions = {}): H
           throw err;
         }
         deps.debug(`${shown} → ${status} in ${deps.now() - t0} ms`);
-        noteRateLimit(host, resHeaders);
+        // A 429 is reported as the error itself, not also as a budget warning.
+        if (status !== 429) noteRateLimit(host, resHeaders);
         if (isRetryableStatus(status)) {
           const retryAfter = parseRetryAfter(resHeaders['retry-after'], deps.now());
           // A 429 (and a 503 with Retry-After) says the request was not processed: safe to resend.
