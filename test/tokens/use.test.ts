@@ -135,6 +135,12 @@ curl -sSf -H "$(eun token get --scope partner:orgs:read --header)" "$API/api/v1/
     const wrongIssuer = await t.sb.run(['token', 'inspect', '--verify', '--issuer', t.emu.centrali.issuer], { input: token });
     expect(wrongIssuer.code, wrongIssuer.stderr).toBe(4);
 
+    const hostile = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x\u009b31m\u001b[2J' })).toString('base64url')}.`;
+    const escaped = await t.sb.run(['token', 'inspect', hostile]);
+    expect(escaped.code, escaped.stderr).toBe(0);
+    expect(escaped.stdout).not.toMatch(/[\u001b\u009b]/);
+    expect(escaped.stdout).toMatch(/\\x9b31m/);
+
     const garbage = await t.sb.run(['token', 'inspect', 'not-a-jwt']);
     expect(garbage.code).toBe(2);
     expect(garbage.stderr).toMatch(/not a JWT/);
