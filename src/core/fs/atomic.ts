@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, chmod, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, open, readFile, readdir, rename, rm, chmod, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 /** Creates `dir` (and parents) and makes sure `dir` itself is private to the user (0700). */
 export async function ensurePrivateDir(dir: string): Promise<void> {
@@ -32,6 +32,46 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o600):
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
+  }
+  await removeAbandonedTemps(dirname(path));
+}
+
+/** True while process `pid` runs (on this host). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const TEMP_NAME = /\.(\d+)\.[0-9a-f]+\.tmp$/;
+const ABANDONED_AFTER_MS = 2000;
+
+/**
+ * Removes the temp files of writers that were killed before their rename (their process is
+ * gone, and the file is older than any write takes, in case the writer was on another host
+ * sharing the directory): each is a full copy of what it was writing, e.g. the secret store
+ * as it was then, and would outlive a secret deleted later. Best effort.
+ */
+async function removeAbandonedTemps(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(TEMP_NAME.exec(name)?.[1] ?? 0);
+    if (pid === 0 || pid === process.pid || isProcessAlive(pid)) continue;
+    const path = join(dir, name);
+    try {
+      if (Date.now() - (await stat(path)).mtimeMs < ABANDONED_AFTER_MS) continue;
+      await rm(path, { force: true });
+    } catch {
+      // Gone meanwhile, or not ours to remove.
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { ensurePrivateDir } from './atomic.js';
+import { ensurePrivateDir, isProcessAlive } from './atomic.js';
 
 /** Options of a cross-process lock. */
 export interface LockOptions {
@@ -30,14 +30,6 @@ interface Owner {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function readOwner(path: string): Promise<{ raw: string; owner?: Owner } | undefined> {
   try {
@@ -95,7 +87,7 @@ async function isStale(path: string, staleMs: number): Promise<string | undefine
   const seen = await readOwner(path);
   if (!seen) return undefined;
   const { raw, owner } = seen;
-  if (owner && owner.host === hostname() && !isAlive(owner.pid)) return raw;
+  if (owner && owner.host === hostname() && !isProcessAlive(owner.pid)) return raw;
   // An unparsable lock file is a write cut short by a kill: judge it by its age.
   let age: number;
   try {
