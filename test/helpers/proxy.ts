@@ -20,6 +20,8 @@ export interface ProxiedRequest {
   status?: number;
   /** The first 200 characters of the answer's body. */
   answer?: string;
+  /** When the whole answer was handed to the client's connection (ms since the epoch). */
+  answeredAt?: number;
 }
 
 /** A running proxy. */
@@ -52,6 +54,7 @@ export async function startReverseProxy(target: string, tls?: { key: string; cer
           record.answer = seen.slice(0, 200);
         });
         answer.pipe(res);
+        res.on('finish', () => (record.answeredAt = Date.now()));
         // The target cut the answer short: cut ours too, so the client sees what it would have.
         answer.on('aborted', () => res.destroy());
         answer.on('error', () => res.destroy());
