@@ -35,11 +35,20 @@ export function processDeps(verbose: boolean): Deps {
   };
 }
 
-/** The first line of an oclif parse error, which otherwise ends with a help pointer. */
-function firstLine(message: string): string {
-  // Skip oclif's "The following error(s) occurred:" preamble of flag-relationship errors.
-  const lines = message.split('\n').filter((line) => line.trim() !== '' && !/^The following errors? occurred:$/.test(line.trim()));
-  return lines[0]?.trim() ?? message;
+/**
+ * One line from an oclif parse error, which spreads over several: its preamble ("The
+ * following error occurred:") and help pointer are dropped, and a line ending in ":" ("Missing
+ * 1 required arg:") is joined with the first thing it introduces (the argument's name).
+ */
+export function firstLine(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^The following errors? occurred:$/.test(line) && !/^See more help with/.test(line));
+  const [first, second] = lines;
+  if (first === undefined) return message;
+  if (first.endsWith(':') && second !== undefined) return `${first} ${second.split(/\s{2,}/)[0]}`;
+  return first;
 }
 
 /** Converts anything thrown into one of our typed errors. */
