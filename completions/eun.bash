@@ -56,8 +56,8 @@ _eun_flags() {
     "sa rotate") _eun_words="--json --profile --store --no-store --verbose --yes -y --help"; _eun_valued=" --profile " ;;
     "sa update") _eun_words="--description --json --name --profile --scope --verbose --help"; _eun_valued=" --description --name --profile --scope " ;;
     "token clear") _eun_words="--all --audience --client-id --issuer --json --profile --resource --scope --token-url --verbose --help"; _eun_valued=" --audience --client-id --issuer --profile --resource --scope --token-url " ;;
-    "token exec") _eun_words="--audience --client-id --env --force-refresh --issuer --min-ttl --profile --resource --scope --token-url --verbose --help"; _eun_valued=" --audience --client-id --env --issuer --min-ttl --profile --resource --scope --token-url " ;;
-    "token get") _eun_words="--audience --client-id --force-refresh --header --issuer --json --min-ttl --profile --resource --scope --token-url --verbose --help"; _eun_valued=" --audience --client-id --issuer --min-ttl --profile --resource --scope --token-url " ;;
+    "token exec") _eun_words="--audience --client-id --env --force-refresh --issuer --keep-fresh --min-ttl --profile --resource --scope --token-url --verbose --help"; _eun_valued=" --audience --client-id --env --issuer --min-ttl --profile --resource --scope --token-url " ;;
+    "token get") _eun_words="--audience --client-id --exec-credential --force-refresh --header --issuer --json --min-ttl --profile --resource --scope --token-url --verbose --help"; _eun_valued=" --audience --client-id --issuer --min-ttl --profile --resource --scope --token-url " ;;
     "token inspect") _eun_words="--issuer --json --profile --verbose --verify --help"; _eun_valued=" --issuer --profile " ;;
     "whoami") _eun_words="--json --profile --verbose --help"; _eun_valued=" --profile " ;;
     *) _eun_words=; _eun_valued= ;;
