@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Deps } from '../../src/core/deps.js';
+import { readRefreshState } from '../../src/core/tokens/refresh-state.js';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { Sandbox } from '../helpers/cli.js';
 import { type Emulator, type Flavor, type TestServiceAccount, startEmulator } from '../helpers/emulator.js';
@@ -44,6 +45,31 @@ export function filesUnder(dir: string): string[] {
 /** The cached token files (not locks, not discovery) under a cache dir. */
 export function tokenFiles(cacheDir: string): string[] {
   return filesUnder(join(cacheDir, 'tokens')).filter((f) => f.endsWith('.json'));
+}
+
+/** Waits until no background refresh is claimed or running under a cache dir (no lock, no running `.refresh`). */
+export async function refreshSettled(cacheDir: string, ms = 15_000): Promise<void> {
+  const dir = join(cacheDir, 'tokens');
+  const deadline = Date.now() + ms;
+  for (;;) {
+    let busy = false;
+    for (const name of readdirSync(dir)) {
+      if (name.endsWith('.lock')) busy = true;
+      if (name.endsWith('.refresh')) busy ||= readRefreshState(join(dir, name.replace(/\.refresh$/, '.json')))?.state === 'running';
+    }
+    if (!busy) return;
+    if (Date.now() > deadline) throw new Error('the background refresh did not finish');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Polls `check` until it holds (or throws after `ms`). */
+export async function until(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** True when `secret` appears in any file under `dir` (asserted as a boolean, so a failure never prints it). */

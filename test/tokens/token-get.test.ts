@@ -6,7 +6,7 @@ import { BIN, ROOT } from '../helpers/cli.js';
 import { describe, expect, it } from 'vitest';
 import { FileSecretStore } from '../../src/core/secrets/file-store.js';
 import { clientSecretAccount, secretService } from '../../src/core/secrets/types.js';
-import { JWT, anyFileContains, ciAccount, filesUnder, requestsOf, tokenFiles, withEmulator } from './helpers.js';
+import { JWT, anyFileContains, ciAccount, filesUnder, refreshSettled, requestsOf, tokenFiles, withEmulator } from './helpers.js';
 
 const t = withEmulator();
 
@@ -99,24 +99,28 @@ describe('eun token get (CI path: environment only)', () => {
     const { sa, env } = await ciAccount(t.emu);
     const first = (await t.sb.run(['token', 'get'], { env })).stdout;
     const now = Date.now();
-    // 70 s left of 900: outside the 60 s margin, still good.
+    // 70 s left of 900: outside the 60 s margin, still good (and in the refresh window: one mint in the background).
     rewriteCache((e) => ((e.issuedAt = now - 830_000), (e.expiresAt = now + 70_000)));
     expect((await t.sb.run(['token', 'get'], { env })).stdout).toBe(first);
-    expect(await requestsOf(t.emu, sa.clientId)).toBe(1);
+    await refreshSettled(cacheDir());
+    expect(await requestsOf(t.emu, sa.clientId)).toBe(2);
     // ...but not good for --min-ttl 2m.
+    rewriteCache((e) => ((e.issuedAt = now - 830_000), (e.expiresAt = now + 70_000)));
     const longer = await t.sb.run(['token', 'get', '--min-ttl', '2m', '--json'], { env });
     expect(JSON.parse(longer.stdout).source).toBe('minted');
-    expect(await requestsOf(t.emu, sa.clientId)).toBe(2);
+    expect(await requestsOf(t.emu, sa.clientId)).toBe(3);
     // 50 s left: inside the margin.
     rewriteCache((e) => ((e.issuedAt = now - 850_000), (e.expiresAt = now + 50_000)));
     expect(JSON.parse((await t.sb.run(['token', 'get', '--json'], { env })).stdout).source).toBe('minted');
-    expect(await requestsOf(t.emu, sa.clientId)).toBe(3);
+    expect(await requestsOf(t.emu, sa.clientId)).toBe(4);
     // A 60 s token with 10 s left: the margin is 10 % of its lifetime (6 s), so it is still good.
     rewriteCache((e) => ((e.issuedAt = now - 50_000), (e.expiresAt = now + 10_000)));
     expect(JSON.parse((await t.sb.run(['token', 'get', '--json'], { env })).stdout).source).toBe('cache');
+    await refreshSettled(cacheDir());
+    expect(await requestsOf(t.emu, sa.clientId)).toBe(5);
     const forced = await t.sb.run(['token', 'get', '--force-refresh', '--json'], { env });
     expect(JSON.parse(forced.stdout).source).toBe('minted');
-    expect(await requestsOf(t.emu, sa.clientId)).toBe(4);
+    expect(await requestsOf(t.emu, sa.clientId)).toBe(6);
     const bad = await t.sb.run(['token', 'get', '--min-ttl', 'soon'], { env });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--min-ttl/);

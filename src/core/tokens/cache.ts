@@ -27,6 +27,22 @@ export const EXPIRY_MARGIN_MS = 60_000;
 /** ...or this fraction of its lifetime, if shorter. */
 export const EXPIRY_MARGIN_FRACTION = 0.1;
 
+/**
+ * Refresh ahead in the last third of a token's lifetime. The expiry margin is at most a
+ * tenth of it, so the window always opens well before a token stops being handed out.
+ */
+export const REFRESH_WINDOW_FRACTION = 1 / 3;
+
+/** True when a still-usable token has entered its refresh window: time to mint its successor. */
+export function inRefreshWindow(entry: Pick<CachedToken, 'issuedAt' | 'expiresAt'>, now: number): boolean {
+  return entry.expiresAt - now <= (entry.expiresAt - entry.issuedAt) * REFRESH_WINDOW_FRACTION;
+}
+
+/** When the refresh window of a token opens, ms since the epoch. */
+export function refreshWindowStart(entry: Pick<CachedToken, 'issuedAt' | 'expiresAt'>): number {
+  return entry.expiresAt - (entry.expiresAt - entry.issuedAt) * REFRESH_WINDOW_FRACTION;
+}
+
 /** Reads the cached token of `key`; a missing, corrupt or foreign file is a miss, never an error. */
 export function readCachedToken(file: string, key: TokenKey): CachedToken | undefined {
   let text: string;

@@ -24,7 +24,7 @@ export async function clearCachedTokens(deps: Pick<Deps, 'env' | 'homedir'>, whi
   const prefix = which.all ? '' : clientPrefix(which.clientId as string);
   let count = 0;
   for (const name of await names(dir)) {
-    if (!name.startsWith(prefix) || !(name.endsWith('.json') || name.endsWith('.error'))) continue;
+    if (!name.startsWith(prefix) || !(name.endsWith('.json') || name.endsWith('.error') || name.endsWith('.refresh'))) continue;
     await rm(join(dir, name), { force: true });
     if (name.endsWith('.json')) count++;
   }
@@ -38,5 +38,6 @@ export async function clearCachedToken(deps: Pick<Deps, 'env' | 'homedir'>, key:
   const existed = (await names(tokensDir(deps))).includes(file.slice(tokensDir(deps).length + 1));
   await rm(file, { force: true });
   await rm(file.replace(/\.json$/, '.error'), { force: true });
+  await rm(file.replace(/\.json$/, '.refresh'), { force: true });
   return existed;
 }

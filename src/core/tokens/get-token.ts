@@ -3,11 +3,12 @@
  * on the hot path, so it imports only what a cache hit needs; the mint code loads on a miss.
  */
 import type { Deps } from '../deps.js';
-import { readCachedToken, isFresh } from './cache.js';
-import { type TokenSelection, resolveTokenTarget } from './credentials.js';
+import { type CachedToken, inRefreshWindow, isFresh, readCachedToken } from './cache.js';
+import { type TokenSelection, type TokenTarget, resolveTokenTarget } from './credentials.js';
 import { parseDuration } from './duration.js';
 import { tokenCacheFile } from './key.js';
 import type { TokenResult } from './output.js';
+import { claimRefresh, readRefreshState } from './refresh-state.js';
 
 /** Options of `getToken`: which token, and how fresh. */
 export interface TokenOptions extends TokenSelection {
@@ -15,6 +16,8 @@ export interface TokenOptions extends TokenSelection {
   minTtlMs?: number;
   /** Mint a new token even if a cached one is good. */
   forceRefresh?: boolean;
+  /** A token in its refresh window is not good enough: mint its successor now (`token exec --keep-fresh`). */
+  beyondRefreshWindow?: boolean;
 }
 
 /** The flags of `eun token get` as both the hot path and the command parse them. */
@@ -49,6 +52,32 @@ export function tokenOptionsFromFlags(flags: TokenGetFlags): TokenOptions {
 export interface TokenHooks {
   /** Called on a cache miss, before the code that mints is loaded. */
   onMiss?: () => void;
+  /**
+   * Starts a detached process that refreshes the token of `target` (src/hot/refresh-spawn.ts).
+   * Called for a cached token in its refresh window, by the one caller that claims the refresh.
+   */
+  refreshInBackground?: (target: TokenTarget) => void;
+}
+
+/**
+ * A cached token in its refresh window: reports a failed background refresh (under
+ * --verbose) and, unless one is under way, has a detached process mint its successor.
+ */
+function noticeRefreshWindow(deps: Deps, target: TokenTarget, file: string, cached: CachedToken, now: number, hooks: TokenHooks): void {
+  const state = readRefreshState(file);
+  if (state?.state === 'failed') {
+    deps.debug(`the background refresh of this token failed ${Math.round((now - state.at) / 1000)}s ago: ${state.message ?? state.code ?? 'unknown error'}`);
+  }
+  if (!hooks.refreshInBackground) return;
+  // After a failure, try again at most every 30 s (a tenth of the lifetime for short-lived tokens).
+  const retryMs = Math.min(30_000, Math.max(1000, (cached.expiresAt - cached.issuedAt) / 10));
+  try {
+    if (!claimRefresh(file, now, retryMs)) return;
+    hooks.refreshInBackground(target);
+    deps.debug('the token is in its refresh window: its successor is being minted in the background');
+  } catch (err) {
+    deps.debug(`could not start a background refresh: ${(err as Error).message}`);
+  }
 }
 
 /** A token for `options`: the cached one while fresh enough, else a new one (single flight across processes). */
@@ -58,9 +87,16 @@ export async function getToken(deps: Deps, options: TokenOptions, hooks: TokenHo
   const file = tokenCacheFile(deps, target.key);
   if (!options.forceRefresh) {
     const cached = readCachedToken(file, target.key);
-    if (cached && isFresh(cached, started, options.minTtlMs)) {
+    if (cached && isFresh(cached, started, options.minTtlMs) && !(options.beyondRefreshWindow && inRefreshWindow(cached, started))) {
       deps.debug(`token of ${target.key.clientId} from the cache (expires ${new Date(cached.expiresAt).toISOString()})`);
-      const result: TokenResult = { accessToken: cached.accessToken, tokenType: cached.tokenType, expiresAt: cached.expiresAt, source: 'cache' };
+      if (inRefreshWindow(cached, started)) noticeRefreshWindow(deps, target, file, cached, started, hooks);
+      const result: TokenResult = {
+        accessToken: cached.accessToken,
+        tokenType: cached.tokenType,
+        issuedAt: cached.issuedAt,
+        expiresAt: cached.expiresAt,
+        source: 'cache',
+      };
       if (cached.scope !== undefined) result.scope = cached.scope;
       return result;
     }

@@ -11,7 +11,7 @@ import { EunError, type ExitCode, isEunError } from '../errors.js';
 import { ensurePrivateDir, writeFileAtomic } from '../fs/atomic.js';
 import { tryLock } from '../fs/lock.js';
 import { requestBudgetMs } from '../http/budget.js';
-import { type CachedToken, isFresh, readCachedToken } from './cache.js';
+import { type CachedToken, inRefreshWindow, isFresh, readCachedToken } from './cache.js';
 import type { TokenTarget } from './credentials.js';
 import type { TokenOptions } from './get-token.js';
 import type { TokenResult } from './output.js';
@@ -29,7 +29,7 @@ interface FailureRecord {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function fromCache(entry: CachedToken, source: TokenResult['source']): TokenResult {
-  const result: TokenResult = { accessToken: entry.accessToken, tokenType: entry.tokenType, expiresAt: entry.expiresAt, source };
+  const result: TokenResult = { accessToken: entry.accessToken, tokenType: entry.tokenType, issuedAt: entry.issuedAt, expiresAt: entry.expiresAt, source };
   if (entry.scope !== undefined) result.scope = entry.scope;
   return result;
 }
@@ -70,7 +70,7 @@ export async function mintOrWait(deps: Deps, target: TokenTarget, file: string, 
   const waitUntil = options.startedAt + staleMs + 5_000;
   const usable = (entry: CachedToken): boolean => {
     const mintedSinceStart = entry.issuedAt >= options.startedAt;
-    if (options.forceRefresh && !mintedSinceStart) return false;
+    if ((options.forceRefresh || (options.beyondRefreshWindow && inRefreshWindow(entry, deps.now()))) && !mintedSinceStart) return false;
     // A token minted after we started is the freshest the issuer gives, even if short of --min-ttl.
     return isFresh(entry, deps.now(), options.minTtlMs) || (mintedSinceStart && isFresh(entry, deps.now()));
   };

@@ -4,6 +4,8 @@
 export interface TokenResult {
   accessToken: string;
   tokenType: string;
+  /** When it was minted (ms since the epoch), when known. */
+  issuedAt?: number;
   /** ms since the epoch; undefined when the issuer gave no lifetime. */
   expiresAt?: number;
   scope?: string;

@@ -63,6 +63,7 @@ export async function requestToken(deps: Deps, target: TokenTarget, file: string
       return result;
     }
     // Count the lifetime from before the request: never later than the issuer's clock.
+    result.issuedAt = requestedAt;
     result.expiresAt = requestedAt + minted.expiresIn * 1000;
     const entry: CachedToken = { version: 1, key, accessToken: minted.accessToken, tokenType: minted.tokenType, issuedAt: requestedAt, expiresAt: result.expiresAt };
     if (scope !== undefined) entry.scope = scope;
