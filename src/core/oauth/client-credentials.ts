@@ -6,7 +6,7 @@ import { NetworkError, NotFoundError } from '../errors.js';
 import type { HttpClient } from '../http/client.js';
 import type { IssuerMetadata } from './discovery.js';
 import { oauthError } from './oauth-errors.js';
-import { tokenField } from './user-grant.js';
+import { lifetimeField, tokenField } from './user-grant.js';
 
 /** How the client authenticates at the token endpoint. */
 export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
@@ -68,8 +68,8 @@ export async function mintClientCredentialsToken(http: HttpClient, request: Clie
     const accessToken = typeof body === 'object' && body !== null ? tokenField(body.access_token) : undefined;
     if (accessToken === undefined) throw new NetworkError(`the token response of ${host} has no valid access_token`, { code: 'bad_response' });
     const token: MintedToken = { accessToken, tokenType: tokenField(body.token_type) ?? 'Bearer' };
-    const expiresIn = Number(body.expires_in);
-    if (body.expires_in !== undefined && Number.isFinite(expiresIn) && expiresIn > 0) token.expiresIn = expiresIn;
+    const expiresIn = lifetimeField(body.expires_in);
+    if (expiresIn !== undefined) token.expiresIn = expiresIn;
     const scope = tokenField(body.scope);
     if (scope !== undefined) token.scope = scope;
     return token;

@@ -42,6 +42,20 @@ export function tokenField(value: unknown): string | undefined {
   return typeof value === 'string' && /^[\x20-\x7e]+$/.test(value) ? value : undefined;
 }
 
+/** The longest token lifetime taken at its word (10 years); beyond it the lifetime counts as unknown. */
+const MAX_LIFETIME_S = 10 * 365 * 24 * 3600;
+
+/**
+ * `expires_in` of a token response in seconds: a positive number up to 10 years, else
+ * undefined (unknown). A larger one would make an expiry no date can hold, and break every
+ * later use of the cached token or session.
+ */
+export function lifetimeField(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds > 0 && seconds <= MAX_LIFETIME_S ? seconds : undefined;
+}
+
 /**
  * POSTs `form` to the token endpoint. Never retried once it may have reached the server: a
  * code or a rotated refresh token is good for one use only.
@@ -54,8 +68,8 @@ export async function requestUserTokens(http: HttpClient, tokenEndpoint: string,
     const accessToken = typeof body === 'object' && body !== null ? tokenField(body.access_token) : undefined;
     if (accessToken === undefined) throw new NetworkError(`the token response of ${host} has no valid access_token`, { code: 'bad_response' });
     const tokens: UserTokens = { accessToken, tokenType: tokenField(body.token_type) ?? 'Bearer' };
-    const expiresIn = Number(body.expires_in);
-    if (body.expires_in !== undefined && Number.isFinite(expiresIn) && expiresIn > 0) tokens.expiresIn = expiresIn;
+    const expiresIn = lifetimeField(body.expires_in);
+    if (expiresIn !== undefined) tokens.expiresIn = expiresIn;
     const refreshToken = tokenField(body.refresh_token);
     if (refreshToken !== undefined) tokens.refreshToken = refreshToken;
     const scope = tokenField(body.scope);

@@ -8,6 +8,9 @@ import { type TokenKey, canonicalKey } from './key.js';
 // lazy exports (fs/promises and more), which costs a cache hit ~3 MB of RSS and a few ms.
 const { readFileSync } = process.getBuiltinModule('node:fs');
 
+/** The largest time a Date holds (ms since the epoch). */
+const MAX_DATE_MS = 8.64e15;
+
 /** One cached token, as stored (no secret: the client secret never reaches the cache). */
 export interface CachedToken {
   version: 1;
@@ -60,6 +63,8 @@ export function readCachedToken(file: string, key: TokenKey): CachedToken | unde
       typeof entry.tokenType !== 'string' ||
       !Number.isFinite(entry.issuedAt) ||
       !Number.isFinite(entry.expiresAt) ||
+      // Beyond what a Date can hold (a cache written from an absurd expires_in): a miss.
+      Math.abs(entry.expiresAt) > MAX_DATE_MS ||
       typeof entry.key !== 'object' ||
       canonicalKey(entry.key) !== canonicalKey(key)
     ) {
