@@ -311,6 +311,9 @@ describe('bad input', () => {
       { name: 'token get --json', args: ['token', 'get', '--issuer', hostile.issuer, '--client-id', 'good', '--json'], env: secret, codes: [5] },
       { name: 'token get (error with escapes)', args: ['token', 'get', '--issuer', hostile.issuer, '--client-id', 'bad'], env: secret, codes: [4] },
       { name: 'token get --json (error)', args: ['token', 'get', '--issuer', hostile.issuer, '--client-id', 'bad', '--json'], env: secret, codes: [4] },
+      // An absurd expires_in is an unknown lifetime: minted, cached, and served again.
+      { name: 'token get (expires_in 1e300)', args: ['token', 'get', '--issuer', hostile.issuer, '--client-id', 'forever'], env: secret, codes: [0] },
+      { name: 'token get --json (expires_in 1e300, again)', args: ['token', 'get', '--issuer', hostile.issuer, '--client-id', 'forever', '--json'], env: secret, codes: [0] },
       { name: 'login (device code with escapes)', args: ['login', '--no-browser', '--profile', 'h'], codes: [4, 5] },
       { name: 'token inspect (claims with escapes)', args: ['token', 'inspect', hostileJwt()], codes: [0] },
       { name: 'token inspect --json', args: ['token', 'inspect', hostileJwt(), '--json'], codes: [0] },

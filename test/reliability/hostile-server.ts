@@ -62,7 +62,8 @@ export async function startHostileServer(): Promise<HostileServer> {
       });
     }
     if (path === '/realms/eunify/protocol/openid-connect/token') {
-      // A client id containing "good" gets a "token" with escapes; others an error that has them.
+      // "forever" gets a lifetime no date can hold; "good" a "token" with escapes; others an error that has them.
+      if (body.includes('client_id=forever')) return send(res, 200, { access_token: 'tok-forever', token_type: 'Bearer', expires_in: 1e300 });
       if (body.includes('client_id=good')) {
         return send(res, 200, { access_token: `tok${EVIL}`, token_type: `Bearer${EVIL}`, expires_in: 900, scope: `s${EVIL}` });
       }
