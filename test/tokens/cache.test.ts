@@ -48,11 +48,11 @@ describe('token cache', () => {
     const deps = testDeps({ EUN_CACHE_DIR: dir });
     const file = tokenCacheFile(deps, key('c'));
     mkdirSync(join(dir, 'tokens'), { recursive: true });
-    writeFileSync(file, JSON.stringify(entry(key('other'), 0, 9e15)));
+    writeFileSync(file, JSON.stringify(entry(key('other'), 0, 8e15)));
     expect(readCachedToken(file, key('c'))).toBeUndefined(); // a hash collision is only a miss
-    writeFileSync(file, JSON.stringify({ ...entry(key('c'), 0, 9e15), expiresAt: 'soon' }));
+    writeFileSync(file, JSON.stringify({ ...entry(key('c'), 0, 8e15), expiresAt: 'soon' }));
     expect(readCachedToken(file, key('c'))).toBeUndefined();
-    writeFileSync(file, JSON.stringify(entry(key('c'), 0, 9e15)));
+    writeFileSync(file, JSON.stringify(entry(key('c'), 0, 8e15)));
     expect(readCachedToken(file, key('c'))?.accessToken).toBe('t');
   });
 

@@ -1,10 +1,10 @@
 /** Shared bits of the token tests: a service account on the emulator and the env that selects it. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Deps } from '../../src/core/deps.js';
 import { readRefreshState } from '../../src/core/tokens/refresh-state.js';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { Sandbox } from '../helpers/cli.js';
+import { BIN, Sandbox } from '../helpers/cli.js';
 import { type Emulator, type Flavor, type TestServiceAccount, startEmulator } from '../helpers/emulator.js';
 
 let counter = 0;
@@ -45,6 +45,15 @@ export function filesUnder(dir: string): string[] {
 /** The cached token files (not locks, not discovery) under a cache dir. */
 export function tokenFiles(cacheDir: string): string[] {
   return filesUnder(join(cacheDir, 'tokens')).filter((f) => f.endsWith('.json'));
+}
+
+/** A directory under `root` with an `eun` on it, for shell scripts and commands that call eun again. */
+export function eunOnPath(root: string): string {
+  const dir = join(root, 'bin');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'eun'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+  chmodSync(join(dir, 'eun'), 0o755);
+  return dir;
 }
 
 /** Waits until no background refresh is claimed or running under a cache dir (no lock, no running `.refresh`). */

@@ -1,20 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
-import { JWT, anyFileContains, ciAccount, requestsOf, withEmulator } from './helpers.js';
+import { JWT, eunOnPath, anyFileContains, ciAccount, requestsOf, withEmulator } from './helpers.js';
 
 const t = withEmulator();
-
-/** A directory with an `eun` on it, for shell scripts. */
-function eunOnPath(): string {
-  const dir = join(t.sb.dir, 'bin');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'eun'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
-  chmodSync(join(dir, 'eun'), 0o755);
-  return dir;
-}
 
 describe('using tokens', () => {
   it('works in a bash script: curl -H "Authorization: Bearer $(eun token get)"', async () => {
@@ -26,7 +17,7 @@ done
 curl -sSf -H "$(eun token get --scope partner:orgs:read --header)" "$API/api/v1/partner/orgs" > "$OUT.h"`;
     const out = join(t.sb.dir, 'orgs');
     const r = spawnSync('bash', ['-c', script], {
-      env: { ...process.env, ...t.sb.env, ...env, API: t.emu.eunifyer.api, OUT: out, PATH: `${eunOnPath()}:${process.env.PATH}` },
+      env: { ...process.env, ...t.sb.env, ...env, API: t.emu.eunifyer.api, OUT: out, PATH: `${eunOnPath(t.sb.dir)}:${process.env.PATH}` },
       encoding: 'utf8',
       timeout: 30_000,
     });
