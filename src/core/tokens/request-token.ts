@@ -4,7 +4,7 @@
  */
 import { rm } from 'node:fs/promises';
 import type { Deps } from '../deps.js';
-import { NotFoundError } from '../errors.js';
+import { AuthError, NotFoundError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { createHttpClient } from '../http/client.js';
 import { type ClientAuthMethod, chooseAuthMethod, mintClientCredentialsToken } from '../oauth/client-credentials.js';
@@ -21,7 +21,7 @@ import { validateTokenTarget } from './validate-target.js';
 export async function requestToken(deps: Deps, target: TokenTarget, file: string | undefined, options: TokenOptions): Promise<TokenResult> {
   const key = target.key;
   validateTokenTarget(target);
-  const clientSecret = await clientSecretOf(deps, target);
+  let clientSecret = await clientSecretOf(deps, target);
   const http = createHttpClient(deps);
   try {
     let metadata: IssuerMetadata | undefined;
@@ -49,10 +49,19 @@ export async function requestToken(deps: Deps, target: TokenTarget, file: string
     try {
       minted = await mint(tokenEndpoint, authMethod);
     } catch (err) {
-      // A cached discovery document may point at an endpoint that moved: look again once.
-      if (!(err instanceof NotFoundError) || !metadata) throw err;
-      metadata = await discoverIssuer(deps, http, key.issuer as string, { refresh: true });
-      minted = await mint(metadata.token_endpoint, chooseAuthMethod(metadata));
+      if (err instanceof AuthError && err.code === 'invalid_client' && !target.secretInEnv) {
+        // `eun sa rotate` in another process may have stored a new secret since we read ours: read again once.
+        const current = await clientSecretOf(deps, target);
+        if (current === clientSecret) throw err;
+        deps.debug(`the stored secret of ${key.clientId} changed meanwhile (a rotation): minting with the new one`);
+        clientSecret = current;
+        minted = await mint(tokenEndpoint, authMethod);
+      } else {
+        // A cached discovery document may point at an endpoint that moved: look again once.
+        if (!(err instanceof NotFoundError) || !metadata) throw err;
+        metadata = await discoverIssuer(deps, http, key.issuer as string, { refresh: true });
+        minted = await mint(metadata.token_endpoint, chooseAuthMethod(metadata));
+      }
     }
     deps.debug(`minted a token for ${key.clientId}${minted.expiresIn ? ` (expires in ${minted.expiresIn}s)` : ''}`);
     const scope = minted.scope ?? (key.scopes.length > 0 ? key.scopes.join(' ') : undefined);
