@@ -77,8 +77,8 @@ describe('concurrency', () => {
     await world.emu.resetStats();
     const mgmt = { EUN_TOKEN: userToken };
     const plan: Array<{ kind: string; args: string[]; env?: Record<string, string>; input?: string; codes: number[] }> = [];
-    // A token get that read the secret just before a rotation killed it is refused (4): the
-    // issuer's word, one clean line; the next token get reads the new secret.
+    // A token get refused with the secret it read reads the store again and retries once; a
+    // rotation still between the server and the store can leave it refused (4): one clean line.
     for (let i = 0; i < 18; i++) plan.push({ kind: 'token get', args: ['token', 'get'], codes: [0, 4] });
     for (let i = 0; i < 12; i++) plan.push({ kind: 'sa create', args: ['sa', 'create', '--name', `mix-${i}`, '--scope', 'partner:orgs:read'], env: mgmt, codes: [0] });
     for (let i = 0; i < 8; i++) plan.push({ kind: 'sa rotate', args: ['sa', 'rotate', 'stampede', '--yes'], env: mgmt, codes: [0] });

@@ -4,10 +4,10 @@
  * and merges it into `test-artifacts/reliability-figures.json`.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT } from '../helpers/cli.js';
+import { join, resolve } from 'node:path';
 
-const ARTIFACTS = join(ROOT, 'test-artifacts');
+// No imports of the suite's helpers: print-figures.mjs loads this file with Node's type stripping.
+const ARTIFACTS = resolve(import.meta.dirname, '..', '..', 'test-artifacts');
 const PER_AREA = join(ARTIFACTS, 'reliability');
 const MERGED = join(ARTIFACTS, 'reliability-figures.json');
 
@@ -61,7 +61,11 @@ export class AreaFigures {
   readonly extra: Record<string, string | number> = {};
   readonly failures: string[] = [];
 
-  constructor(readonly area: string) {}
+  readonly area: string;
+
+  constructor(area: string) {
+    this.area = area;
+  }
 
   /** Runs one case; an exception or a failed check fails it. Returns its problems. */
   async run(name: string, body: (c: CaseChecks) => Promise<number | void>): Promise<string[]> {
@@ -134,6 +138,15 @@ function mergeArtifacts(): void {
     renameSync(tmp, MERGED);
   } finally {
     rmdirSync(lock);
+  }
+}
+
+/** The merged figures of the last run (all areas), or undefined when none were written. */
+export function readMergedFigures(): { generatedAt: string; node: string; areas: AreaReport[] } | undefined {
+  try {
+    return JSON.parse(readFileSync(MERGED, 'utf8')) as { generatedAt: string; node: string; areas: AreaReport[] };
+  } catch {
+    return undefined;
   }
 }
 
