@@ -8,10 +8,14 @@ import type { TokenTarget } from '../core/tokens/credentials.js';
 
 /** Spawns the detached process that mints the successor of `target`'s cached token. */
 export function spawnRefresh(target: TokenTarget): void {
-  const { spawn } = process.getBuiltinModule('node:child_process');
-  const { fileURLToPath } = process.getBuiltinModule('node:url');
-  const script = fileURLToPath(new URL('./refresh-ahead.js', import.meta.url));
-  const child = spawn(process.execPath, [script, JSON.stringify(target)], { detached: true, stdio: 'ignore', env: process.env });
-  child.on('error', () => {}); // a claim that is never taken expires on its own (refresh-state.ts)
-  child.unref();
+  try {
+    const { spawn } = process.getBuiltinModule('node:child_process');
+    const { fileURLToPath } = process.getBuiltinModule('node:url');
+    const script = fileURLToPath(new URL('./refresh-ahead.js', import.meta.url));
+    const child = spawn(process.execPath, [script, JSON.stringify(target)], { detached: true, stdio: 'ignore', env: process.env, windowsHide: true });
+    child.on('error', () => {});
+    child.unref();
+  } catch {
+    // No refresh this time: the claim expires on its own (refresh-state.ts) and the next caller tries.
+  }
 }

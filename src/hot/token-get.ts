@@ -5,6 +5,7 @@
  */
 import { EunError, ExitCode, isEunError } from '../core/errors.js';
 import { reportError } from '../cli/error-output.js';
+import type { TokenTarget } from '../core/tokens/credentials.js';
 import { getToken, tokenOptionsFromFlags } from '../core/tokens/get-token.js';
 import { renderToken } from '../core/tokens/output.js';
 import { enableCompileCache, hotDeps } from './deps.js';
@@ -71,11 +72,17 @@ export async function run(argv: string[]): Promise<boolean> {
   const verbose = Boolean(values.verbose) || Boolean(process.env.DEBUG);
   const deps = hotDeps(verbose);
   try {
+    // A background refresh starts once the token is written: its reader need not wait for the spawn.
+    let refresh: TokenTarget | undefined;
     const result = await getToken(deps, tokenOptionsFromFlags(values), {
       onMiss: () => enableCompileCache(deps),
-      refreshInBackground: spawnRefresh,
+      refreshInBackground: (target) => void (refresh = target),
     });
-    writeResult(renderToken(result, deps.now(), { json: values.json, header: values.header, execCredential: values['exec-credential'] }));
+    try {
+      writeResult(renderToken(result, deps.now(), { json: values.json, header: values.header, execCredential: values['exec-credential'] }));
+    } finally {
+      if (refresh) spawnRefresh(refresh);
+    }
   } catch (err) {
     report(err, Boolean(values.json), verbose);
   }

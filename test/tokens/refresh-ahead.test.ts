@@ -118,7 +118,7 @@ registerHooks({ load(url, context, next) { appendFileSync(${JSON.stringify(log)}
 });
 
 describe('refresh claims (refresh-state.ts)', () => {
-  it('lets one caller claim, none while a lock is held, and again once a claim is dead or a failure old', () => {
+  it('lets one caller claim, none while a fresh lock is held, and again once a claim is dead or a failure old', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eun-claim-'));
     try {
       const file = join(dir, 'k.json');
@@ -131,7 +131,8 @@ describe('refresh claims (refresh-state.ts)', () => {
       expect(claimRefresh(file, now + 31_000, 30_000)).toBe(true);
       rmSync(refreshStateFile(file));
       writeFileSync(`${file}.lock`, '{}');
-      expect(claimRefresh(file, now, 30_000)).toBe(false); // a mint is under way
+      expect(claimRefresh(file, Date.now(), 30_000, 75_000)).toBe(false); // a mint is under way
+      expect(claimRefresh(file, Date.now() + 80_000, 30_000, 75_000)).toBe(true); // ...or its lock was abandoned: the refresh breaks it
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

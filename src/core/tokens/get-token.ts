@@ -3,6 +3,7 @@
  * on the hot path, so it imports only what a cache hit needs; the mint code loads on a miss.
  */
 import type { Deps } from '../deps.js';
+import { requestBudgetMs } from '../http/budget.js';
 import { type CachedToken, inRefreshWindow, isFresh, readCachedToken } from './cache.js';
 import { type TokenSelection, type TokenTarget, resolveTokenTarget } from './credentials.js';
 import { parseDuration } from './duration.js';
@@ -72,7 +73,7 @@ function noticeRefreshWindow(deps: Deps, target: TokenTarget, file: string, cach
   // After a failure, try again at most every 30 s (a tenth of the lifetime for short-lived tokens).
   const retryMs = Math.min(30_000, Math.max(1000, (cached.expiresAt - cached.issuedAt) / 10));
   try {
-    if (!claimRefresh(file, now, retryMs)) return;
+    if (!claimRefresh(file, now, retryMs, 2 * requestBudgetMs(deps) + 15_000)) return;
     hooks.refreshInBackground(target);
     deps.debug('the token is in its refresh window: its successor is being minted in the background');
   } catch (err) {

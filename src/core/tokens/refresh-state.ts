@@ -3,7 +3,7 @@
  * entry: "running" while a detached process mints, "failed" when it could not. Read on the hot
  * path, so only built-ins and nothing that waits: readers never take a lock.
  */
-const { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } = process.getBuiltinModule('node:fs');
+const { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } = process.getBuiltinModule('node:fs');
 
 /** What the `.refresh` file beside a cache entry holds. */
 export interface RefreshState {
@@ -18,6 +18,15 @@ export interface RefreshState {
 
 /** A refresh that has not taken the key's lock this long after it was claimed is taken for dead. */
 const STARTING_MS = 10_000;
+
+/** How old the lock file at `path` is (Infinity when there is none). */
+function lockAge(path: string, now: number): number {
+  try {
+    return now - statSync(path).mtimeMs;
+  } catch {
+    return Infinity;
+  }
+}
 
 /** The refresh state file of a cache file. */
 export function refreshStateFile(file: string): string {
@@ -48,13 +57,14 @@ export function readRefreshState(file: string): RefreshState | undefined {
 
 /**
  * Claims the background refresh of `file` for the caller, who must then start it. Nobody
- * claims it while the key's lock is held (a mint is under way), while another refresh is
+ * claims it while the key's lock is held (a mint is under way; a lock older than
+ * `lockStaleMs` is left to the refresh to break, as any mint would), while another refresh is
  * starting or running, or within `retryMs` of a failed one. Two callers that both find a
  * dead claim may both win: the refreshing processes then meet at the key's lock, and the
  * second finds the token refreshed, so one mint still happens.
  */
-export function claimRefresh(file: string, now: number, retryMs: number): boolean {
-  if (existsSync(`${file}.lock`)) return false;
+export function claimRefresh(file: string, now: number, retryMs: number, lockStaleMs = 75_000): boolean {
+  if (lockAge(`${file}.lock`, now) < lockStaleMs) return false;
   const path = refreshStateFile(file);
   const state = readRefreshState(file);
   if (state) {
