@@ -7,29 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliResult } from '../helpers/cli.js';
-import { clientCredentials } from '../helpers/emulator.js';
 import { AreaFigures } from './figures.js';
-import { type World, errorShapeProblems, firstLine, startWorld, stateProblems, storedSecrets } from './world.js';
+import { type World, errorShapeProblems, firstLine, mints, startWorld, stateProblems, storedClientSecrets } from './world.js';
 
 const figures = new AreaFigures('3 concurrency');
 let world: World;
 let userToken = '';
-
-/** The stored client secrets of profile e, by client id. */
-function storedClientSecrets(): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [service, entries] of Object.entries(storedSecrets(world.sb))) {
-    if (!service.startsWith('eun:e@')) continue;
-    for (const [account, value] of Object.entries(entries)) if (account.startsWith('client:')) out.set(account.slice('client:'.length), value);
-  }
-  return out;
-}
-
-/** True when `secret` mints a token for `clientId` at the emulator (never printed). */
-async function mints(clientId: string, secret: string): Promise<boolean> {
-  const res = await clientCredentials(world.emu, 'eunifyer', { clientId, clientSecret: secret });
-  return res.status === 200;
-}
 
 beforeAll(async () => {
   world = await startWorld(figures);
@@ -112,7 +95,7 @@ describe('concurrency', () => {
         for (const p of stateProblems(world.sb)) check.ok(false, p);
       })),
     );
-    const stored = storedClientSecrets();
+    const stored = storedClientSecrets(world.sb);
     problems.push(
       ...(await figures.run('every account sa create made has its secret stored, and it mints', async (check) => {
         const created = shuffled.flatMap((p, i) => (p.kind === 'sa create' && results[i]!.code === 0 ? [/clientId: (\S+)/.exec(results[i]!.stdout)?.[1] ?? ''] : []));
@@ -121,7 +104,7 @@ describe('concurrency', () => {
         for (const clientId of created) {
           const secret = stored.get(clientId);
           if (!check.ok(secret !== undefined, `the secret of ${clientId} is not in the store`)) continue;
-          if (check.ok(await mints(clientId, secret!), `the stored secret of ${clientId} does not mint`)) minted++;
+          if (check.ok(await mints(world.emu, clientId, secret), `the stored secret of ${clientId} does not mint`)) minted++;
         }
         figures.extra['created secrets stored and minting'] = `${minted}/${created.length}`;
       })),
@@ -132,7 +115,7 @@ describe('concurrency', () => {
         const clientId = /clientId: (\S+)/.exec(rotated[0]?.stdout ?? '')?.[1] ?? '';
         const secret = stored.get(clientId);
         check.ok(secret !== undefined, 'no stored secret for the rotated account');
-        check.ok(secret !== undefined && (await mints(clientId, secret)), 'the stored secret of the rotated account is dead (a stale rotation won the store)');
+        check.ok(secret !== undefined && (await mints(world.emu, clientId, secret)), 'the stored secret of the rotated account is dead (a stale rotation won the store)');
         // And the next token get works.
         figures.cliRuns++;
         const next = await world.sb.run(['token', 'get', '--force-refresh']);

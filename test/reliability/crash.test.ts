@@ -7,10 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox, startCli } from '../helpers/cli.js';
-import { clientCredentials } from '../helpers/emulator.js';
 import { type ReverseProxy, startReverseProxy } from '../helpers/proxy.js';
 import { AreaFigures } from './figures.js';
-import { type World, firstLine, readConfig, startWorld, stateProblems, storedSecrets, strayTempFiles, writeConfig, writeProfiles } from './world.js';
+import { type World, firstLine, mints, readConfig, startWorld, stateProblems, storedClientSecrets, strayTempFiles, writeConfig, writeProfiles } from './world.js';
 
 const figures = new AreaFigures('4 crash safety');
 const LANES = 4;
@@ -40,21 +39,6 @@ interface Lane {
   index: number;
   clientId: string;
   accountId: string;
-}
-
-/** Every client secret the lane's profile e has stored, by client id. */
-function storedClientSecrets(sb: Sandbox): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [service, entries] of Object.entries(storedSecrets(sb))) {
-    if (!service.startsWith('eun:e@')) continue;
-    for (const [account, value] of Object.entries(entries)) if (account.startsWith('client:')) out.set(account.slice('client:'.length), value);
-  }
-  return out;
-}
-
-async function mints(clientId: string, secret: string | undefined): Promise<boolean> {
-  if (!secret) return false;
-  return (await clientCredentials(world.emu, 'eunifyer', { clientId, clientSecret: secret })).status === 200;
 }
 
 /** Runs `args` and sends SIGKILL after `killAfterMs` (if it is still running). */
@@ -148,8 +132,8 @@ describe('crash safety', () => {
                 const printed = /clientSecret: (\S+)/.exec(r.stdout)?.[1];
                 if (command === 'sa rotate') {
                   // The live secret is in the store, or the killed run printed it.
-                  const fromStore = await mints(lane.clientId, stored.get(lane.clientId));
-                  const fromOutput = !fromStore && (await mints(lane.clientId, printed));
+                  const fromStore = await mints(world.emu, lane.clientId, stored.get(lane.clientId));
+                  const fromOutput = !fromStore && (await mints(world.emu, lane.clientId, printed));
                   if (fromOutput) printedOnly++;
                   if (!fromStore && !fromOutput) lost('the live secret is neither stored nor printed');
                   if (!fromStore && fromOutput) {
@@ -166,8 +150,8 @@ describe('crash safety', () => {
                 if (command === 'sa create') {
                   const created = await serverAccount(name);
                   if (created) {
-                    const fromStore = await mints(created.clientId, stored.get(created.clientId));
-                    const fromOutput = !fromStore && (await mints(created.clientId, printed));
+                    const fromStore = await mints(world.emu, created.clientId, stored.get(created.clientId));
+                    const fromOutput = !fromStore && (await mints(world.emu, created.clientId, printed));
                     if (fromOutput) printedOnly++;
                     if (!fromStore && !fromOutput) lost(`the server created ${name} but its secret is neither stored nor printed`);
                   }

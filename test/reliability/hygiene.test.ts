@@ -188,7 +188,7 @@ describe('secret hygiene', () => {
     for (const p of prompts) {
       problems.push(
         ...(await figures.run(`prompt of ${p.name}`, async (check) => {
-          const socket = `eun-hygiene-${process.pid}`;
+          const socket = `eun-hygiene-${process.pid}-${prompts.indexOf(p)}`;
           const env = Object.entries({ ...world.sb.env, PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color' })
             .map(([k, v]) => `${k}=${shellQuote(v)}`)
             .join(' ');

@@ -6,7 +6,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CliOptions, type CliResult, Sandbox } from '../helpers/cli.js';
-import { type Emulator, type Flavor, startEmulator } from '../helpers/emulator.js';
+import { type Emulator, type Flavor, clientCredentials, startEmulator } from '../helpers/emulator.js';
 import type { AreaFigures } from './figures.js';
 
 /** Profile names of the world, per flavor. */
@@ -186,4 +186,20 @@ export function writeConfig(sb: Sandbox, config: ConfigDoc): void {
 export function writeSecretsFile(sb: Sandbox, doc: unknown): void {
   mkdirSync(sb.env.EUN_CONFIG_DIR!, { recursive: true, mode: 0o700 });
   writeFileSync(join(sb.env.EUN_CONFIG_DIR!, 'secrets.json'), JSON.stringify(doc), { mode: 0o600 });
+}
+
+/** The client secrets profile e of `sb` has stored, by client id. */
+export function storedClientSecrets(sb: Sandbox): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [service, entries] of Object.entries(storedSecrets(sb))) {
+    if (!service.startsWith('eun:e@')) continue;
+    for (const [account, value] of Object.entries(entries)) if (account.startsWith('client:')) out.set(account.slice('client:'.length), value);
+  }
+  return out;
+}
+
+/** True when `secret` mints a token for `clientId` (eunifyer) at the emulator; the secret is never printed. */
+export async function mints(emu: Emulator, clientId: string, secret: string | undefined): Promise<boolean> {
+  if (!secret) return false;
+  return (await clientCredentials(emu, 'eunifyer', { clientId, clientSecret: secret })).status === 200;
 }
