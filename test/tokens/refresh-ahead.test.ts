@@ -117,6 +117,11 @@ registerHooks({ load(url, context, next) { appendFileSync(${JSON.stringify(log)}
     const forced = await t.sb.run(['token', 'get', '--force-refresh', '--json'], { env });
     expect(JSON.parse(forced.stdout).source).toBe('minted');
     expect(await requestsOf(t.emu, sa.clientId)).toBe(3);
+    // The new token, once in its own window, is not blamed for its predecessor's failure.
+    seedRefreshWindow();
+    const later = await t.sb.run(['token', 'get', '--verbose'], { env: wrong });
+    expect(later.stderr).not.toMatch(/background refresh of this token failed/);
+    await until(() => readRefreshState(file)?.state === 'failed');
   }, 30_000);
 });
 

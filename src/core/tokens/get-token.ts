@@ -66,7 +66,8 @@ export interface TokenHooks {
  */
 function noticeRefreshWindow(deps: Deps, target: TokenTarget, file: string, cached: CachedToken, now: number, hooks: TokenHooks): void {
   const state = readRefreshState(file);
-  if (state?.state === 'failed') {
+  // A failure to replace another token (a predecessor of this one) is not this token's.
+  if (state?.state === 'failed' && (state.expiresAt === undefined || state.expiresAt === cached.expiresAt)) {
     deps.debug(`the background refresh of this token failed ${Math.round((now - state.at) / 1000)}s ago: ${state.message ?? state.code ?? 'unknown error'}`);
   }
   if (!hooks.refreshInBackground) return;

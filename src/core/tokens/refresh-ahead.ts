@@ -30,8 +30,9 @@ export async function refreshAhead(deps: Deps, target: TokenTarget): Promise<Ref
     clearRefreshState(file);
     return 'busy';
   }
+  let entry;
   try {
-    const entry = readCachedToken(file, target.key);
+    entry = readCachedToken(file, target.key);
     if (entry && isFresh(entry, deps.now()) && !inRefreshWindow(entry, deps.now())) {
       clearRefreshState(file);
       return 'not-needed';
@@ -44,6 +45,7 @@ export async function refreshAhead(deps: Deps, target: TokenTarget): Promise<Ref
     const failure: RefreshState = { version: 1, state: 'failed', at: deps.now() };
     failure.code = isEunError(err) ? err.code : 'unexpected';
     failure.message = (err instanceof Error ? err.message : String(err)).slice(0, 300);
+    if (entry) failure.expiresAt = entry.expiresAt;
     try {
       await writeFileAtomic(refreshStateFile(file), JSON.stringify(failure));
     } catch {

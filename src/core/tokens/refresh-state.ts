@@ -14,6 +14,8 @@ export interface RefreshState {
   /** Of a failure: the error's code and message (never a secret: messages hold none). */
   code?: string;
   message?: string;
+  /** Of a failure: the expiry of the cached token it was to replace. */
+  expiresAt?: number;
 }
 
 /** A refresh that has not taken the key's lock this long after it was claimed is taken for dead. */
