@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startCli } from '../helpers/cli.js';
-import { JWT, eunOnPath, ciAccount, requestsOf, tokenFiles, withEmulator } from './helpers.js';
+import { BIN, startCli } from '../helpers/cli.js';
+import { JWT, eunOnPath, ciAccount, requestsOf, tokenFiles, until, withEmulator } from './helpers.js';
 
 const t = withEmulator();
 
@@ -38,6 +40,33 @@ describe('eun token exec', () => {
     expect((await cli.result).code).toBe(143);
     const killed = await t.sb.run(['token', 'exec', '--', process.execPath, '-e', "process.kill(process.pid, 'SIGKILL')"], { env });
     expect(killed.code).toBe(137);
+  }, 30_000);
+
+  it('on a terminal, a Ctrl-C reaches the command once, not twice (tmux)', async () => {
+    const { env } = await ciAccount(t.emu);
+    const count = join(t.sb.dir, 'sigints');
+    const code = join(t.sb.dir, 'code');
+    // The command counts the SIGINTs it gets within 700 ms of the first (terraform aborts its graceful shutdown on a second).
+    const child = `let n = 0; process.on('SIGINT', () => { if (n++ === 0) setTimeout(() => { require('fs').writeFileSync(${JSON.stringify(count)}, String(n)); process.exit(5); }, 700); }); console.log('ready'); setInterval(() => {}, 1000)`;
+    const wrapper = `process.on('SIGINT', () => {}); const r = require('child_process').spawnSync(process.execPath, [${JSON.stringify(BIN)}, 'token', 'exec', '--', process.execPath, '-e', ${JSON.stringify(child)}], { stdio: 'inherit' }); require('fs').writeFileSync(${JSON.stringify(code)}, String(r.status))`;
+    const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+    const vars = Object.entries({ ...t.sb.env, ...env, PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm' }).map(([k, v]) => `${k}=${q(v)}`);
+    const socket = `eun-exec-${process.pid}`;
+    const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+    tmux('new-session', '-d', '-x', '120', '-y', '20', `exec env -i ${vars.join(' ')} ${q(process.execPath)} -e ${q(wrapper)}`);
+    try {
+      await until(() => tmux('capture-pane', '-p').includes('ready'), 15_000);
+      tmux('send-keys', 'C-c');
+      await until(() => existsSync(code), 10_000);
+      expect(readFileSync(count, 'utf8')).toBe('1');
+      expect(readFileSync(code, 'utf8')).toBe('5');
+    } finally {
+      try {
+        tmux('kill-server');
+      } catch {
+        /* gone */
+      }
+    }
   }, 30_000);
 
   it('gives the token, its expiry in ISO-8601 UTC and a marker; withholds the secrets and stale variables of ours', async () => {
