@@ -4,6 +4,7 @@
  * code of CLI.md, one line (plus a hint) on stderr, no stack, no HTML, and leave the config,
  * secret store and cache readable.
  */
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sandbox } from '../helpers/cli.js';
 import { type Emulator, type FaultSpec, type Flavor, clientCredentials, startEmulator } from '../helpers/emulator.js';
@@ -272,3 +273,58 @@ describe('faults: every server-facing command under every fault mode', () => {
     expect(results.flat()).toEqual([]);
   }, 120_000);
 });
+
+describe('faults: refresh-ahead against an issuer that hangs', () => {
+  it('token get in the refresh window answers from the cache at once; the background mint ends within its budget', async () => {
+    const lane = lanes[0]!;
+    const problems = await figures.run('token get in the refresh window / hang', async (check) => {
+      const sb = new Sandbox({ EUN_HTTP_TIMEOUT: HTTP_TIMEOUT });
+      const account = await lane.emu.createServiceAccount('eunifyer', { name: 'refresh-ahead', scopes: ['partner:orgs:read'] });
+      const env = { EUN_ISSUER: lane.emu.eunifyer.issuer, EUN_CLIENT_ID: account.clientId, EUN_CLIENT_SECRET: account.clientSecret };
+      try {
+        // 3 s tokens: after 2.2 s the cached one is in its refresh window (last third) and still fresh.
+        await lane.emu.settings({ tokenTtl: { eunifyer: 3 } });
+        figures.cliRuns++;
+        const first = await sb.run(['token', 'get'], { env });
+        check.ok(first.code === 0, `the first token get: exit ${first.code}: ${firstLine(first.stderr)}`);
+        await new Promise((r) => setTimeout(r, 2200));
+        await lane.emu.fault({ path: TOKEN.eunifyer, mode: 'hang', count: 100 });
+        figures.cliRuns++;
+        const hit = await sb.run(['token', 'get'], { env });
+        check.ok(hit.code === 0, `token get in the refresh window: exit ${hit.code}: ${firstLine(hit.stderr)}`);
+        check.ok(hit.stdout === first.stdout, 'it did not print the cached token');
+        check.bound(hit.ms, 2000, 'token get in the refresh window');
+        // The detached mint is under way (hanging on the issuer), then gives up within one
+        // request's budget (3 × 750 ms) and exits.
+        let running = refreshers(account.clientId);
+        check.ok(running.length > 0, 'no background refresh was started');
+        const deadline = Date.now() + 3 * 750 + 3000;
+        while (running.length > 0 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          running = refreshers(account.clientId);
+        }
+        check.ok(running.length === 0, `${running.length} background refresh processes still running after their budget`);
+        for (const p of stateProblems(sb)) check.ok(false, p);
+      } finally {
+        await lane.emu.clearFaults();
+        await lane.emu.settings({ tokenTtl: { eunifyer: 900 } });
+        sb.cleanup();
+      }
+    });
+    expect(problems).toEqual([]);
+  }, 30_000);
+});
+
+/** Refresh-ahead processes (src/hot/refresh-ahead.js) working for `clientId`. */
+function refreshers(clientId: string): number[] {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  return out
+    .split('\n')
+    .filter((line) => line.includes('refresh-ahead') && line.includes(clientId))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+}
