@@ -90,8 +90,15 @@ async function startEmulator() {
   return { child, base: urls.base, issuer: urls.eunifyerIssuer ?? urls.eunifyer?.issuer };
 }
 
-async function call(url, init = {}) {
-  const res = await fetch(url, init);
+async function call(url, init = {}, retried = false) {
+  let res;
+  try {
+    res = await fetch(url, init);
+  } catch (err) {
+    // A pooled connection the emulator closed while a synchronous scenario blocked this loop: once more.
+    if (retried) throw err;
+    return call(url, init, true);
+  }
   const text = await res.text();
   if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: HTTP ${res.status} ${text.slice(0, 200)}`);
   return text ? JSON.parse(text) : undefined;
