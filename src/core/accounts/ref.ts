@@ -2,7 +2,7 @@
  * REF resolution: a REF is an account's id, its client id, or its name when only one account
  * has that name. An ambiguous name is a usage error listing the candidates.
  */
-import { NotFoundError, UsageError, isEunError } from '../errors.js';
+import { NetworkError, NotFoundError, UsageError, isEunError } from '../errors.js';
 import type { ServiceAccount, ServiceAccountApi } from './types.js';
 import { MAX_PAGE_LIMIT, validateRef } from './validate.js';
 
@@ -21,10 +21,15 @@ export async function listAllAccounts(api: ServiceAccountApi, pageSize = MAX_PAG
       seen.add(account.id);
       all.push(account);
     }
-    if (result.complete || fresh.length === 0 || result.accounts.length < result.limit) break;
-    if (result.total !== undefined && all.length >= result.total) break;
+    if (result.complete || fresh.length === 0 || result.accounts.length < result.limit) return all;
+    if (result.total !== undefined && all.length >= result.total) return all;
   }
-  return all;
+  // Still more after MAX_PAGES: a partial list would pass for the whole one (and a REF on a
+  // later page for "not found").
+  throw new NetworkError(`the server kept sending pages of service accounts; stopped after ${MAX_PAGES} pages (${all.length} accounts)`, {
+    code: 'bad_response',
+    hint: 'the server may ignore page and limit; list one page with eun sa list --page N',
+  });
 }
 
 /** Finds the account `ref` names; NotFoundError (exit 3) when none does. */

@@ -32,7 +32,9 @@ function idText(value: unknown): string | undefined {
 /** A time as ISO-8601 UTC: from an ISO string, or epoch seconds / milliseconds. */
 export function isoTime(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) {
-    return new Date(value < 1e12 ? value * 1000 : value).toISOString();
+    const at = new Date(value < 1e12 ? value * 1000 : value);
+    // A number no Date can hold is not a time: shown as sent rather than failing the command.
+    return Number.isNaN(at.getTime()) ? String(value) : at.toISOString();
   }
   if (typeof value === 'string' && value !== '') {
     const at = Date.parse(value);
