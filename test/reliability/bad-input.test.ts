@@ -234,6 +234,8 @@ beforeAll(async () => {
       const config = readConfig(sb);
       config.profiles.e!.api = recorder.url;
       config.profiles.h = { flavor: 'eunifyer', issuer: hostile.issuer, api: hostile.base };
+      config.profiles.hendless = { flavor: 'eunifyer', issuer: hostile.issuer, api: `${hostile.base}/endless` };
+      config.profiles.hbadtime = { flavor: 'eunifyer', issuer: hostile.issuer, api: `${hostile.base}/badtime` };
       writeConfig(sb, config);
       return { sb, recorder, index };
     }),
@@ -306,6 +308,9 @@ describe('bad input', () => {
       { name: 'sa rotate', args: ['sa', 'rotate', 'plain', '--yes', '--no-store', '--profile', 'h'], codes: [0, 5] },
       { name: 'sa rotate (path traversal id)', args: ['sa', 'rotate', 'trav', '--yes', '--no-store', '--profile', 'h'], codes: [0, 3, 5] },
       { name: 'sa pat list', args: ['sa', 'pat', 'list', 'plain', '--profile', 'h'], codes: [0] },
+      // A server that never stops paging: a clear exit 5, not a silently partial list.
+      { name: 'sa list --all (endless pages)', args: ['sa', 'list', '--all', '--profile', 'hendless'], codes: [5] },
+      { name: 'sa list (times no Date holds)', args: ['sa', 'list', '--profile', 'hbadtime'], codes: [0] },
       { name: 'sa delete (404 message)', args: ['sa', 'delete', 'trav', '--yes', '--profile', 'h'], codes: [3] },
       { name: 'token get (token with escapes)', args: ['token', 'get', '--issuer', hostile.issuer, '--client-id', 'good'], env: secret, codes: [5] },
       { name: 'token get --json', args: ['token', 'get', '--issuer', hostile.issuer, '--client-id', 'good', '--json'], env: secret, codes: [5] },

@@ -80,6 +80,17 @@ export async function startHostileServer(): Promise<HostileServer> {
       });
     }
     if (path === '/realms/eunify/protocol/openid-connect/certs') return send(res, 200, { keys: [] });
+    // API base /endless: full pages for ever; /badtime: times no Date can hold.
+    if (path === '/endless/api/v1/developer/service-principals') {
+      const query = new URL(req.url ?? '/', base).searchParams;
+      const page = Number(query.get('page') ?? 1);
+      const limit = Number(query.get('limit') ?? 20);
+      const data = Array.from({ length: limit }, (_, i) => ({ id: `sp_${page}_${i}`, clientId: `ci_${page}_${i}`, name: `n${page}_${i}` }));
+      return send(res, 200, { data, meta: { page, limit, total: 1e9 } });
+    }
+    if (path === '/badtime/api/v1/developer/service-principals') {
+      return send(res, 200, { data: [{ ...PLAIN, createdAt: 1e300, updatedAt: -1e300 }], meta: { page: 1, limit: 20, total: 1 } });
+    }
     const collection = '/api/v1/developer/service-principals';
     if (path === collection && req.method === 'GET') {
       return send(res, 200, { data: [account(), account(PLAIN), account(TRAVERSAL)], meta: { page: 1, limit: 20, total: 3 } }, { 'x-ratelimit-remaining': '1', 'x-ratelimit-limit': '100', 'x-ratelimit-reset': 'later; see https://evil.example' });
