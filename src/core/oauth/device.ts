@@ -18,6 +18,12 @@ export interface DeviceAuthorization {
 
 /** Default poll interval when the issuer names none (RFC 8628 §3.2). */
 const DEFAULT_INTERVAL_S = 5;
+/**
+ * Bounds on what an issuer may ask: a poll interval beyond a timer's range made Node poll
+ * every millisecond, and a code living for years would make a login wait for ever.
+ */
+const MAX_INTERVAL_S = 60;
+const MAX_EXPIRES_IN_S = 3600;
 
 function isHttpUrl(value: unknown): value is string {
   if (typeof value !== 'string') return false;
@@ -63,8 +69,8 @@ export async function startDeviceAuthorization(
     userCode: sanitizeForTerminal(body.user_code as string),
     // Re-serialised: the URL parser escapes anything that could move a terminal's cursor.
     verificationUri: new URL(body.verification_uri as string).toString(),
-    expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 600,
-    interval: Number.isFinite(interval) && interval > 0 ? interval : DEFAULT_INTERVAL_S,
+    expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? Math.min(expiresIn, MAX_EXPIRES_IN_S) : 600,
+    interval: Number.isFinite(interval) && interval > 0 ? Math.min(interval, MAX_INTERVAL_S) : DEFAULT_INTERVAL_S,
   };
   if (isHttpUrl(body.verification_uri_complete)) authorization.verificationUriComplete = new URL(body.verification_uri_complete).toString();
   return authorization;
@@ -135,7 +141,8 @@ export async function pollDeviceToken(http: HttpClient, options: DevicePollOptio
     client_id: options.clientId,
   });
   for (;;) {
-    await cancellableSleep(interval * 1000 * scale, options.signal);
+    // Never sleep past the code's expiry: the login ends when the code does.
+    await cancellableSleep(Math.min(interval * 1000 * scale, Math.max(0, deadline - options.now())), options.signal);
     if (options.now() >= deadline) break;
     const answer = await cancellable(requestUserTokens(http, options.tokenEndpoint, form), options.signal);
     if (answer.ok) return answer.tokens;
