@@ -236,6 +236,7 @@ beforeAll(async () => {
       config.profiles.h = { flavor: 'eunifyer', issuer: hostile.issuer, api: hostile.base };
       config.profiles.hendless = { flavor: 'eunifyer', issuer: hostile.issuer, api: `${hostile.base}/endless` };
       config.profiles.hbadtime = { flavor: 'eunifyer', issuer: hostile.issuer, api: `${hostile.base}/badtime` };
+      config.profiles.hslow = { flavor: 'eunifyer', issuer: hostile.issuer, api: hostile.base, loginClientId: 'slow' };
       writeConfig(sb, config);
       return { sb, recorder, index };
     }),
@@ -298,7 +299,7 @@ describe('bad input', () => {
 
   it('strings from a hostile server never reach the terminal raw', async () => {
     const secret = { EUN_CLIENT_SECRET: 'sk_x' };
-    const cases: Array<{ name: string; args: string[]; env?: Record<string, string>; codes: number[] }> = [
+    const cases: Array<{ name: string; args: string[]; env?: Record<string, string>; codes: number[]; maxMs?: number; maxRequests?: number }> = [
       { name: 'sa list', args: ['sa', 'list', '--profile', 'h'], codes: [0] },
       { name: 'sa list --json', args: ['sa', 'list', '--profile', 'h', '--json'], codes: [0] },
       { name: 'sa get', args: ['sa', 'get', 'plain', '--profile', 'h'], codes: [0] },
@@ -311,6 +312,8 @@ describe('bad input', () => {
       // A server that never stops paging: a clear exit 5, not a silently partial list.
       { name: 'sa list --all (endless pages)', args: ['sa', 'list', '--all', '--profile', 'hendless'], codes: [5] },
       { name: 'sa list (times no Date holds)', args: ['sa', 'list', '--profile', 'hbadtime'], codes: [0] },
+      // A poll interval of 10^9 s: the login ends when its 2 s code does, without hammering the issuer.
+      { name: 'login (device interval 1e9, code lives 2 s)', args: ['login', '--no-browser', '--profile', 'hslow'], codes: [4], maxMs: 6000, maxRequests: 4 },
       { name: 'sa delete (404 message)', args: ['sa', 'delete', 'trav', '--yes', '--profile', 'h'], codes: [3] },
       { name: 'token get (token with escapes)', args: ['token', 'get', '--issuer', hostile.issuer, '--client-id', 'good'], env: secret, codes: [5] },
       { name: 'token get --json', args: ['token', 'get', '--issuer', hostile.issuer, '--client-id', 'good', '--json'], env: secret, codes: [5] },
@@ -329,6 +332,12 @@ describe('bad input', () => {
         figures.cliRuns++;
         const r = await runRaw(lanes[0]!.sb, c.args, { EUN_TOKEN: 'user-token', ...c.env }, undefined);
         figures.requests += hostile.requests.length - before;
+        if (c.maxMs !== undefined) check.bound(r.ms, c.maxMs, c.name);
+        if (c.maxRequests !== undefined) {
+          // Counted by the login client's id: other cases run meanwhile.
+          const made = hostile.requests.filter((q) => q.endsWith(' client_id=slow')).length;
+          check.ok(made <= c.maxRequests, `${made} requests of the login client (at most ${c.maxRequests})`);
+        }
         check.ok(c.codes.includes(r.code ?? -1), `exit ${r.code} (want ${c.codes.join('|')}): ${firstLine(r.stderr)}`);
         check.ok(!rawEscapes(r.stdout), 'raw terminal escapes on stdout');
         check.ok(!rawEscapes(r.stderr), 'raw terminal escapes on stderr');

@@ -14,7 +14,7 @@ export const EVIL = '\u001b[31mRED\u001b[2J\u001b]0;pwned\u0007\u009b1m';
 export interface HostileServer {
   base: string;
   issuer: string;
-  /** Every request as `METHOD raw-target`. */
+  /** Every request as `METHOD raw-target` (and ` client_id=…` when its form names one). */
   requests: string[];
   close(): Promise<void>;
 }
@@ -47,7 +47,8 @@ export async function startHostileServer(): Promise<HostileServer> {
   const requests: string[] = [];
   let base = '';
   const handle = (req: IncomingMessage, res: ServerResponse, body: string): void => {
-    requests.push(`${req.method} ${req.url}`);
+    const client = /(?:^|&)client_id=([^&]*)/.exec(body)?.[1];
+    requests.push(`${req.method} ${req.url}${client ? ` client_id=${client}` : ''}`);
     const path = (req.url ?? '/').split('?')[0]!;
     const issuer = `${base}/realms/eunify`;
     if (path === '/realms/eunify/.well-known/openid-configuration') {
@@ -70,6 +71,8 @@ export async function startHostileServer(): Promise<HostileServer> {
       return send(res, 401, { error: `invalid_client${EVIL}`, error_description: `no such client${EVIL}` });
     }
     if (path === '/realms/eunify/protocol/openid-connect/auth/device') {
+      // Login client "slow": a poll interval beyond any timer, and a code that lives 2 s.
+      if (body.includes('client_id=slow')) return send(res, 200, { device_code: 'dc', user_code: 'SLOW', verification_uri: `${base}/device`, expires_in: 2, interval: 1e9 });
       return send(res, 200, {
         device_code: 'dc',
         user_code: `CODE${EVIL}`,
