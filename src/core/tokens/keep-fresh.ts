@@ -12,6 +12,9 @@ import { refreshWindowStart } from './cache.js';
 import { type TokenOptions, getToken } from './get-token.js';
 import type { TokenResult } from './output.js';
 
+
+/** The longest delay a Node timer holds. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A token file kept fresh until `stop()`, which also removes it. */
 export interface FreshTokenFile {
   readonly path: string;
@@ -78,6 +81,12 @@ export async function keepTokenFresh(deps: Deps, options: TokenOptions, first: T
     const at = renewAt(token, deps.now());
     if (at === undefined) return;
     const delay = retryIn ?? Math.max(0, at - deps.now());
+    // A timer holds at most 2^31-1 ms (~24.8 days); a longer one fires at once (a token living
+    // 60 days was rewritten every millisecond). Longer waits are taken in steps.
+    if (delay > MAX_TIMER_MS) {
+      timer = setTimeout(() => schedule(token), MAX_TIMER_MS);
+      return;
+    }
     timer = setTimeout(() => {
       inFlight = renew(token);
     }, delay);
