@@ -353,6 +353,27 @@ describe('bad input', () => {
   }, 120_000);
 });
 
+describe('lifetimes beyond a timer', () => {
+  it('a token living 60 days: token exec --keep-fresh waits, it does not spin', async () => {
+    const problems = await figures.run('token exec --keep-fresh with a 60-day token', async (check) => {
+      const account = await world.emu.createServiceAccount('eunifyer', { name: 'long-lived', scopes: ['partner:orgs:read'] });
+      await world.emu.settings({ tokenTtl: { eunifyer: 60 * 24 * 3600 } });
+      try {
+        const env = { EUN_ISSUER: world.emu.eunifyer.issuer, EUN_CLIENT_ID: account.clientId, EUN_CLIENT_SECRET: account.clientSecret };
+        figures.cliRuns++;
+        const r = await runRaw(lanes[0]!.sb, ['token', 'exec', '--keep-fresh', '--verbose', '--', process.execPath, '-e', 'setTimeout(() => {}, 1500)'], env, undefined);
+        check.ok(r.code === 0, `exit ${r.code}: ${firstLine(r.stderr)}`);
+        const renewals = (r.stderr.match(/renewed the token/g) ?? []).length;
+        check.ok(renewals === 0, `the token file was renewed ${renewals} times in 1.5 s`);
+        check.ok(!/TimeoutOverflowWarning/.test(r.stderr), 'a timer overflowed');
+      } finally {
+        await world.emu.settings({ tokenTtl: { eunifyer: 900 } });
+      }
+    });
+    expect(problems).toEqual([]);
+  }, 30_000);
+});
+
 /** An unsigned JWT whose header and claims carry escapes (ESC, BEL, 8-bit CSI). */
 function hostileJwt(): string {
   const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
