@@ -10,7 +10,7 @@ import { createHttpClient } from '../http/client.js';
 import { type ClientAuthMethod, chooseAuthMethod, mintClientCredentialsToken } from '../oauth/client-credentials.js';
 import { type IssuerMetadata, discoverIssuer } from '../oauth/discovery.js';
 import type { CachedToken } from './cache.js';
-import type { TokenTarget } from './credentials.js';
+import { type TokenTarget, loadTokenProfile } from './credentials.js';
 import type { TokenOptions } from './get-token.js';
 import { failureFile } from './mint.js';
 import type { TokenResult } from './output.js';
@@ -50,8 +50,11 @@ export async function requestToken(deps: Deps, target: TokenTarget, file: string
       minted = await mint(tokenEndpoint, authMethod);
     } catch (err) {
       if (err instanceof AuthError && err.code === 'invalid_client' && !target.secretInEnv) {
-        // `eun sa rotate` in another process may have stored a new secret since we read ours: read again once.
-        const current = await clientSecretOf(deps, target);
+        // `eun sa rotate` in another process may have stored a new secret since we read ours: read
+        // again once, under the secret's lock, so that a rotation under way has stored its secret.
+        const { withClientSecretLock } = await import('../accounts/secret.js');
+        const profile = target.profile ?? (await loadTokenProfile(deps, target.profileFlag));
+        const current = await withClientSecretLock(deps, profile, key.clientId, () => clientSecretOf(deps, { ...target, profile }));
         if (current === clientSecret) throw err;
         deps.debug(`the stored secret of ${key.clientId} changed meanwhile (a rotation): minting with the new one`);
         clientSecret = current;
