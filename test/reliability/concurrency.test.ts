@@ -80,6 +80,8 @@ describe('concurrency', () => {
       byKind.set(p.kind, [...(byKind.get(p.kind) ?? []), r.code ?? -1]);
     });
     for (const [kind, codes] of byKind) figures.extra[`exits ${kind}`] = codes.sort().join(' ');
+    const refusals = new Set(shuffled.flatMap((p, i) => (results[i]!.code !== 0 ? [`${p.kind}: ${firstLine(results[i]!.stderr).replace(/ci_\w+/g, 'CLIENT')}`] : [])));
+    if (refusals.size > 0) figures.extra['non-zero exits said'] = [...refusals].join(' | ');
 
     problems.push(
       ...(await figures.run('every exit code is an expected one, failures are one clean line', async (check) => {
