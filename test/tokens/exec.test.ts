@@ -9,7 +9,7 @@ const t = withEmulator();
 
 /** Starts `eun token exec -- node -e SCRIPT` and waits until the script prints a line starting with `ready`. */
 async function execReady(env: Record<string, string>, script: string, flags: string[] = []) {
-  const cli = startCli(['token', 'exec', ...flags, '--', process.execPath, '-e', script], { env: { ...t.sb.env, ...env }, timeoutMs: 20_000 });
+  const cli = startCli(['token', 'exec', ...flags, '--', process.execPath, '-e', script], { env: { ...t.sb.env, ...env }, timeoutMs: 45_000 });
   let out = '';
   const line = await new Promise<string>((resolve, reject) => {
     cli.child.stdout?.on('data', (d: Buffer) => {
@@ -23,7 +23,7 @@ async function execReady(env: Record<string, string>, script: string, flags: str
 }
 
 const trap = (signal: string, code: number) =>
-  `process.on('${signal}', () => process.exit(${code})); console.log('ready'); setInterval(() => {}, 1000)`;
+  `process.on('${signal}', () => process.exit(${code})); console.log('ready'); setTimeout(() => process.exit(99), 40_000)`;
 
 describe('eun token exec', () => {
   it('forwards SIGTERM, SIGINT and SIGHUP to the command and returns its status (128 + N when it dies of signal N)', async () => {
@@ -35,19 +35,19 @@ describe('eun token exec', () => {
       expect(r.code, `${signal}: ${r.stderr}`).toBe(code);
     }
     // A command that ignores nothing dies of the signal: 128 + 15.
-    const { cli } = await execReady(env, `console.log('ready'); setInterval(() => {}, 1000)`);
+    const { cli } = await execReady(env, `console.log('ready'); setTimeout(() => process.exit(99), 40_000)`);
     cli.child.kill('SIGTERM');
     expect((await cli.result).code).toBe(143);
     const killed = await t.sb.run(['token', 'exec', '--', process.execPath, '-e', "process.kill(process.pid, 'SIGKILL')"], { env });
     expect(killed.code).toBe(137);
-  }, 30_000);
+  }, 60_000);
 
   it('on a terminal, a Ctrl-C reaches the command once, not twice (tmux)', async () => {
     const { env } = await ciAccount(t.emu);
     const count = join(t.sb.dir, 'sigints');
     const code = join(t.sb.dir, 'code');
     // The command counts the SIGINTs it gets within 700 ms of the first (terraform aborts its graceful shutdown on a second).
-    const child = `let n = 0; process.on('SIGINT', () => { if (n++ === 0) setTimeout(() => { require('fs').writeFileSync(${JSON.stringify(count)}, String(n)); process.exit(5); }, 700); }); console.log('ready'); setInterval(() => {}, 1000)`;
+    const child = `let n = 0; process.on('SIGINT', () => { if (n++ === 0) setTimeout(() => { require('fs').writeFileSync(${JSON.stringify(count)}, String(n)); process.exit(5); }, 700); }); console.log('ready'); setTimeout(() => process.exit(99), 40_000)`;
     const wrapper = `process.on('SIGINT', () => {}); const r = require('child_process').spawnSync(process.execPath, [${JSON.stringify(BIN)}, 'token', 'exec', '--', process.execPath, '-e', ${JSON.stringify(child)}], { stdio: 'inherit' }); require('fs').writeFileSync(${JSON.stringify(code)}, String(r.status))`;
     const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
     const vars = Object.entries({ ...t.sb.env, ...env, PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm' }).map(([k, v]) => `${k}=${q(v)}`);
@@ -67,7 +67,7 @@ describe('eun token exec', () => {
         /* gone */
       }
     }
-  }, 30_000);
+  }, 60_000);
 
   it('gives the token, its expiry in ISO-8601 UTC and a marker; withholds the secrets and stale variables of ours', async () => {
     const { env } = await ciAccount(t.emu);
@@ -104,7 +104,7 @@ describe('eun token exec', () => {
     expect(other.code, other.stderr).toBe(4);
     expect(other.stderr).toMatch(/no client secret/);
     expect(other.stderr).toMatch(/does not get EUN_CLIENT_SECRET/);
-  }, 30_000);
+  }, 60_000);
 
   describe('--keep-fresh', () => {
     it('replaces the token in the file before it expires, and removes the file when the command ends', async () => {
@@ -125,11 +125,11 @@ describe('eun token exec', () => {
       } finally {
         await t.emu.settings({ tokenTtl: { eunifyer: 900 } });
       }
-    }, 30_000);
+    }, 60_000);
 
     it('removes the file when the command is killed, and when eun gets SIGTERM', async () => {
       const { env } = await ciAccount(t.emu);
-      const report = `console.log('ready ' + process.pid + ' ' + process.env.EUN_ACCESS_TOKEN_FILE); setInterval(() => {}, 1000)`;
+      const report = `console.log('ready ' + process.pid + ' ' + process.env.EUN_ACCESS_TOKEN_FILE); setTimeout(() => process.exit(99), 40_000)`;
       const killed = await execReady(env, report, ['--keep-fresh']);
       const [, pid, file] = killed.line.split(' ');
       expect(existsSync(file as string)).toBe(true);
@@ -143,11 +143,11 @@ describe('eun token exec', () => {
       stopped.cli.child.kill('SIGTERM');
       expect((await stopped.cli.result).code).toBe(143);
       expect(existsSync(file2 as string)).toBe(false);
-    }, 30_000);
+    }, 60_000);
 
     it('sweeps the file of a run whose eun was killed with -9', async () => {
       const { env } = await ciAccount(t.emu);
-      const report = `console.log('ready ' + process.pid + ' ' + process.env.EUN_ACCESS_TOKEN_FILE); setInterval(() => {}, 1000)`;
+      const report = `console.log('ready ' + process.pid + ' ' + process.env.EUN_ACCESS_TOKEN_FILE); setTimeout(() => process.exit(99), 40_000)`;
       const first = await execReady(env, report, ['--keep-fresh']);
       const [, pid, file] = first.line.split(' ') as [string, string, string];
       try {
@@ -159,8 +159,12 @@ describe('eun token exec', () => {
         expect(next.code, next.stderr).toBe(0);
         expect(existsSync(file)).toBe(false);
       } finally {
-        process.kill(Number(pid), 'SIGKILL');
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          /* gone already */
+        }
       }
-    }, 30_000);
+    }, 60_000);
   });
 });
