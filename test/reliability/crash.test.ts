@@ -59,6 +59,8 @@ beforeAll(async () => {
   userToken = await world.userToken('eunifyer');
 }, 60_000);
 afterAll(async () => {
+  // Token requests the emulator saw (management calls are not counted by it).
+  if (world) figures.requests += (await world.emu.stats()).tokenRequests.total;
   await world?.stop();
   figures.publish();
 });
@@ -185,6 +187,7 @@ describe('crash safety', () => {
     figures.extra['stray temp files'] = `${strayCount}${strayNames.size ? ` (${[...strayNames].join(', ')})` : ''}`;
     figures.extra[`secrets lost in flight (killed < ${IN_FLIGHT_MS} ms after the answer)`] = inFlight;
     for (const lane of lanes) {
+      figures.requests += lane.recorder.requests.length;
       await lane.recorder.close();
       lane.sb.cleanup();
     }

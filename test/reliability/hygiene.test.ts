@@ -77,6 +77,8 @@ beforeAll(async () => {
   world = await startWorld(figures, { EUN_HTTP_TIMEOUT: '1s' });
 }, 60_000);
 afterAll(async () => {
+  // Token requests the emulator saw (management calls are not counted by it).
+  if (world) figures.requests += (await world.emu.stats()).tokenRequests.total;
   await world?.stop();
   figures.publish();
 });
