@@ -10,9 +10,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, type CliResult } from '../helpers/cli.js';
+import { BIN, type CliResult, Sandbox, startCli } from '../helpers/cli.js';
+import { skipWithoutSecretService, startSecretService } from '../helpers/keyring.js';
 import { AreaFigures } from './figures.js';
-import { type World, filesUnder, firstLine, startWorld, storedSecrets, writeSecretsFile } from './world.js';
+import { type World, filesUnder, firstLine, startWorld, storedSecrets, writeProfiles, writeSecretsFile } from './world.js';
 
 const figures = new AreaFigures('5 secret hygiene');
 let world: World;
@@ -179,6 +180,58 @@ describe('secret hygiene', () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
+  it.skipIf(skipWithoutSecretService())('with the OS keychain (gnome-keyring): no secret in any file or output, none in the worker\'s argv or environment', async () => {
+    const service = await startSecretService();
+    const sb = new Sandbox({ ...service.env, EUN_SECRET_STORE: 'keychain' });
+    try {
+      writeProfiles(sb, world.emu);
+      const user = await world.emu.userToken('eunifyer', { ttl: 3600 });
+      const seen = new Set<string>([user.access_token]);
+      const problems = await figures.run('keychain store: outputs, files, worker process', async (check) => {
+        const runs: Array<{ name: string; r: CliResult; allowed: string[] }> = [];
+        const step = async (name: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}) => {
+          figures.cliRuns++;
+          const r = await sb.run([...args, '--verbose'], { env: { DEBUG: '*', ...options.env }, ...(options.input ? { input: options.input } : {}) });
+          const printed = [...r.stdout.matchAll(/clientSecret: (\S+)/g)].map((m) => m[1]!);
+          for (const p of printed) seen.add(p);
+          runs.push({ name, r, allowed: printed });
+          check.ok(r.code === 0, `${name}: exit ${r.code}: ${firstLine(r.stderr)}`);
+          return r;
+        };
+        await step('login --with-token', ['login', '--with-token'], { input: `${user.access_token}\n` });
+        await step('sa create', ['sa', 'create', '--name', 'keychain-hygiene', '--default', '--scope', 'partner:orgs:read']);
+        // While a command runs, its keychain worker's argv and environment hold no secret.
+        const running = startCli(['token', 'get', '--verbose'], { env: { ...sb.env, DEBUG: '*' } });
+        const workerSeen = await watchWorkers(running.child.pid!, seen, check);
+        const got = await running.result;
+        figures.cliRuns++;
+        runs.push({ name: 'token get (watched)', r: got, allowed: [] });
+        figures.extra['keychain workers inspected'] = workerSeen;
+        await step('sa rotate', ['sa', 'rotate', 'keychain-hygiene', '--yes']);
+        await step('token get after rotate', ['token', 'get']);
+        await step('whoami', ['whoami']);
+        await step('sa delete', ['sa', 'delete', 'keychain-hygiene', '--yes']);
+        await step('logout', ['logout']);
+        for (const { name, r, allowed } of runs) {
+          for (const secret of seen) {
+            check.ok(!(r.stdout.includes(secret) && !allowed.includes(secret)), `${name}: a secret on stdout`);
+            check.ok(!r.stderr.includes(secret), `${name}: a secret on stderr`);
+          }
+        }
+        const files = [sb.env.HOME!, sb.env.EUN_CONFIG_DIR!, sb.env.EUN_CACHE_DIR!].flatMap(filesUnder);
+        for (const file of files) {
+          const bytes = readFileSync(file);
+          for (const secret of seen) check.ok(!bytes.includes(secret), `a secret in ${file.slice(sb.dir.length)}`);
+        }
+        check.ok(!files.some((f) => f.endsWith('secrets.json')), 'a file store was written although the keychain was chosen');
+      });
+      expect(problems).toEqual([]);
+    } finally {
+      sb.cleanup();
+      await service.stop();
+    }
+  }, 60_000);
+
   it('while a secret prompt is open, argv, environment and screen hold no secret (tmux)', async () => {
     const secret = `sk_${'7'.repeat(64)}`;
     const token = (await world.emu.userToken('eunifyer')).access_token;
@@ -230,6 +283,31 @@ describe('secret hygiene', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 });
+
+/** Watches the keychain workers (node children) of `pid` until it exits; checks their argv and environment for `secrets`. */
+async function watchWorkers(pid: number, secrets: Set<string>, check: { ok(condition: boolean, problem: string): boolean }): Promise<number> {
+  const inspected = new Set<number>();
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return inspected.size;
+    }
+    for (const child of childrenOf(pid)) {
+      for (const what of ['cmdline', 'environ']) {
+        let bytes: Buffer;
+        try {
+          bytes = readFileSync(`/proc/${child}/${what}`);
+        } catch {
+          continue;
+        }
+        inspected.add(child);
+        for (const secret of secrets) check.ok(!bytes.includes(secret), `a secret in /proc/WORKER/${what}`);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
