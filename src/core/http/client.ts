@@ -106,6 +106,17 @@ function formatSeconds(ms: number): string {
 function classify(err: unknown, attemptMs: number, timedOut: boolean): Failure {
   const code = String((err as { code?: unknown })?.code ?? (err as { cause?: { code?: unknown } })?.cause?.code ?? '');
   const base = { cause: err, code: 'network' };
+  // undici reports a proxy that refuses the CONNECT as an abort: say so, not "no answer".
+  const proxyStatus = /^Proxy response \((\d{3})\)/.exec((err as Error)?.message ?? '')?.[1];
+  if (proxyStatus !== undefined && !timedOut) {
+    return {
+      ...base,
+      reason: `the proxy refused the connection (HTTP ${proxyStatus})`,
+      retryable: false,
+      notSent: true,
+      hint: proxyStatus === '407' ? 'the proxy wants credentials: put them in HTTPS_PROXY (http://user:password@host:port)' : 'check HTTPS_PROXY, HTTP_PROXY and NO_PROXY',
+    };
+  }
   if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_ABORTED') {
     return { ...base, reason: `no answer within ${formatSeconds(attemptMs)}`, retryable: true, notSent: false, code: 'timeout' };
   }
