@@ -102,15 +102,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts tinyproxy in the foreground on a free loopback port with a temp config; resolves once it accepts connections. */
-export async function startTinyproxy(): Promise<Tinyproxy> {
+/**
+ * Starts tinyproxy in the foreground on a free loopback port with a temp config (plus
+ * `extraConfig` lines); resolves once it accepts connections.
+ */
+export async function startTinyproxy(extraConfig: string[] = []): Promise<Tinyproxy> {
   const dir = mkdtempSync(join(tmpdir(), 'eun-tinyproxy-'));
   const port = await freePort();
   const logFile = join(dir, 'tinyproxy.log');
-  // No ConnectPort line: CONNECT to any port (the TLS server is on a random one).
+  // No ConnectPort line (unless in extraConfig): CONNECT to any port (the TLS server is on a random one).
   writeFileSync(
     join(dir, 'tinyproxy.conf'),
-    [`Port ${port}`, 'Listen 127.0.0.1', 'Timeout 30', `LogFile "${logFile}"`, 'LogLevel Connect', 'MaxClients 50', 'Allow 127.0.0.1', `PidFile "${join(dir, 'tinyproxy.pid')}"`, ''].join('\n'),
+    [`Port ${port}`, 'Listen 127.0.0.1', 'Timeout 30', `LogFile "${logFile}"`, 'LogLevel Connect', 'MaxClients 50', 'Allow 127.0.0.1', `PidFile "${join(dir, 'tinyproxy.pid')}"`, ...extraConfig, ''].join('\n'),
   );
   const child = spawn('tinyproxy', ['-d', '-c', join(dir, 'tinyproxy.conf')], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

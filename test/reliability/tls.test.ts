@@ -19,6 +19,8 @@ let world: World;
 let certs: TestCertificates;
 let tls: ReverseProxy;
 let tinyproxy: Tinyproxy;
+/** A tinyproxy that allows CONNECT to port 443 only: it refuses ours with a 403. */
+let strictProxy: Tinyproxy;
 let ci: Record<string, string>;
 let userToken = '';
 
@@ -29,6 +31,7 @@ beforeAll(async () => {
   certs = makeTestCertificates();
   tls = await startReverseProxy(world.emu.base, { key: certs.key, cert: certs.cert });
   tinyproxy = await startTinyproxy();
+  strictProxy = await startTinyproxy(['ConnectPort 443']);
   const account = await world.emu.createServiceAccount('eunifyer', { name: 'tls', scopes: ['partner:orgs:read'] });
   // The token endpoint through TLS (EUN_TOKEN_URL: discovery would name the emulator's own http URLs).
   ci = {
@@ -44,6 +47,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await tinyproxy?.stop();
+  await strictProxy?.stop();
   await tls?.close();
   certs?.cleanup();
   await world?.stop();
@@ -144,6 +148,14 @@ describe('tls and transport', () => {
         code: 0,
         line: JWT,
         viaProxy: false,
+      },
+      {
+        name: 'token get through a proxy that refuses the CONNECT (403)',
+        args: ['token', 'get', '--force-refresh'],
+        env: () => ({ ...ci, ...ca(), HTTPS_PROXY: strictProxy.url }),
+        code: 5,
+        line: /the proxy refused the connection \(HTTP 403\)/,
+        viaTls: false,
       },
       {
         name: 'token get through a proxy that is down',
