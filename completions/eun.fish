@@ -280,7 +280,7 @@ complete -c eun -n '__eun_in \'sa get\' 1' -a '(__eun_dynamic refs)' -d 'Id, cli
 complete -c eun -n '__eun_in \'sa import\'' -l default -d 'Make it the profile\'s default account for eun token get.'
 complete -c eun -n '__eun_in \'sa import\'' -l json -d 'Format output as json.'
 complete -c eun -n '__eun_in \'sa import\'' -l profile -x -a '(__eun_dynamic profiles)' -d 'Profile to use (default: $EUN_PROFILE, else the active profile).'
-complete -c eun -n '__eun_in \'sa import\'' -l scope -x -d 'Scope to request when checking the secret (and by default afterwards); repeatable.'
+complete -c eun -n '__eun_in \'sa import\'' -l scope -x -d 'Scope to request in the check mint (and by default afterwards in eun token get); repeatable.'
 complete -c eun -n '__eun_in \'sa import\'' -l verbose -d 'Print diagnostics on stderr (never secrets).'
 complete -c eun -n '__eun_in \'sa import\'' -l help -d 'Show help.'
 complete -c eun -n '__eun_in \'sa list\'' -l all -d 'Follow every page.'

@@ -44,7 +44,7 @@ export default class SaImport extends SaCommand {
   static override args = { client_id: Args.string({ description: 'Client id of the service account.', required: true, ignoreStdin: true }) };
   static override flags = {
     default: Flags.boolean({ description: 'Make it the profile\'s default account for eun token get.' }),
-    scope: Flags.string({ description: 'Scope to request when checking the secret (and by default afterwards); repeatable.', multiple: true }),
+    scope: Flags.string({ description: 'Scope to request in the check mint (and by default afterwards in eun token get); repeatable.', multiple: true }),
   };
 
   async run(): Promise<SaImportResult> {
