@@ -1,21 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliResult, Sandbox } from '../helpers/cli.js';
-import { type Emulator, startEmulator } from '../helpers/emulator.js';
-import { FLAVORS, UserTokens, flavorSandbox, sa, secretsFileText, serverAccounts } from './setup.js';
+import { describe, expect, it } from 'vitest';
+import type { CliResult } from '../helpers/cli.js';
+import type { Emulator } from '../helpers/emulator.js';
+import { FLAVORS, sa, secretsFileText, serverAccounts, useFlavorWorld } from './setup.js';
 
-let emu: Emulator;
-let tokens: UserTokens;
-let sb: Sandbox;
-
-beforeAll(async () => {
-  emu = await startEmulator();
-  tokens = new UserTokens(emu);
-  sb = await flavorSandbox(emu);
-});
-afterAll(async () => {
-  sb?.cleanup();
-  await emu?.stop();
-});
+const world = useFlavorWorld();
 
 /** Runs `work` over `items`, two at a time, keeping the order of the results. */
 async function inPairs<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
@@ -25,14 +13,14 @@ async function inPairs<T, R>(items: T[], work: (item: T) => Promise<R>): Promise
 }
 
 /** The server's accounts as comparable JSON (to prove a refused command changed nothing). */
-const snapshot = async (flavor: (typeof FLAVORS)[number]) => JSON.stringify(await serverAccounts(emu, tokens, flavor));
+const snapshot = async (flavor: (typeof FLAVORS)[number]) => JSON.stringify(await serverAccounts(world.emu, world.tokens, flavor));
 
 describe.each(FLAVORS)('safety and bad input (%s)', (flavor) => {
   it('never deletes, rotates or revokes without --yes when no one can confirm', async () => {
-    const target = await emu.createServiceAccount(flavor, { name: `keep-${flavor}` });
+    const target = await world.emu.createServiceAccount(flavor, { name: `keep-${flavor}` });
     const before = await snapshot(flavor);
     const runs = ['delete', 'rotate', 'revoke'].flatMap((verb) => [[verb], [verb, '--json']]);
-    const results = await inPairs(runs, ([verb, ...extra]) => sa(sb, tokens, flavor, ['sa', verb as string, String(target.id), ...extra]));
+    const results = await inPairs(runs, ([verb, ...extra]) => sa(world.sb, world.tokens, flavor, ['sa', verb as string, String(target.id), ...extra]));
     runs.forEach(([verb, json], i) => {
       const r = results[i] as CliResult;
       expect(r.code, `${verb} ${json ?? ''}: ${r.stderr}`).toBe(2);
@@ -40,7 +28,7 @@ describe.each(FLAVORS)('safety and bad input (%s)', (flavor) => {
       else expect(JSON.parse(r.stdout).error.message).toBe('--yes required when not running interactively');
     });
     // CI=true on a terminal-less run is the same: no prompt, no change.
-    const ci = await sa(sb, tokens, flavor, ['sa', 'delete', String(target.id)], { env: { CI: 'true' } });
+    const ci = await sa(world.sb, world.tokens, flavor, ['sa', 'delete', String(target.id)], { env: { CI: 'true' } });
     expect(ci.code).toBe(2);
     expect(await snapshot(flavor)).toBe(before);
   });
@@ -68,7 +56,7 @@ describe.each(FLAVORS)('safety and bad input (%s)', (flavor) => {
     ];
     const cases = flavor === 'eunifyer' ? [...nameCases, ...otherCases] : nameCases;
     // Independent runs: two at a time keeps both cores busy.
-    const results = await inPairs(cases, ([, args]) => sa(sb, tokens, flavor, args));
+    const results = await inPairs(cases, ([, args]) => sa(world.sb, world.tokens, flavor, args));
     cases.forEach(([what, , code, message], i) => {
       const r = results[i] as CliResult;
       expect(r.code, `${what}: ${r.stderr}`).toBe(code);
@@ -88,14 +76,14 @@ describe.each(FLAVORS)('safety and bad input (%s)', (flavor) => {
       ['rotate', unknownId, '--yes'],
     ];
     for (const [verb, ref, ...rest] of lookups) {
-      const r = await sa(sb, tokens, flavor, ['sa', verb as string, ref as string, ...rest]);
+      const r = await sa(world.sb, world.tokens, flavor, ['sa', verb as string, ref as string, ...rest]);
       expect(r.code, `${verb} ${ref}: ${r.stderr}`).toBe(3);
       expect(r.stderr).toContain(`service account ${ref} not found`);
     }
-    const a = await emu.createServiceAccount(flavor, { name: `twin-${flavor}` });
-    const b = await emu.createServiceAccount(flavor, { name: `twin-${flavor}` });
+    const a = await world.emu.createServiceAccount(flavor, { name: `twin-${flavor}` });
+    const b = await world.emu.createServiceAccount(flavor, { name: `twin-${flavor}` });
     const before = await snapshot(flavor);
-    const r = await sa(sb, tokens, flavor, ['sa', 'delete', `twin-${flavor}`, '--yes']);
+    const r = await sa(world.sb, world.tokens, flavor, ['sa', 'delete', `twin-${flavor}`, '--yes']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/2 service accounts are named/);
     expect(r.stderr).toContain(a.clientId);
@@ -104,27 +92,27 @@ describe.each(FLAVORS)('safety and bad input (%s)', (flavor) => {
   });
 
   it('maps 401 and 403 to exit 4 with advice, and --json errors to {error}', async () => {
-    const bad = await sb.run(['sa', 'list', '--profile', flavor], { env: { EUN_TOKEN: 'not-a-valid-token' } });
+    const bad = await world.sb.run(['sa', 'list', '--profile', flavor], { env: { EUN_TOKEN: 'not-a-valid-token' } });
     expect(bad.code).toBe(4);
     expect(bad.stderr).toMatch(/HTTP 401/);
     expect(bad.stderr).toMatch(/hint: run eun login/);
 
-    const wrong = flavor === 'centrali' ? await emu.userToken('centrali', { workspace: 'other-corp' }) : await emu.userToken('eunifyer', { scope: 'openid' });
-    const forbidden = await sb.run(['sa', 'list', '--profile', flavor, '--json'], { env: { EUN_TOKEN: wrong.access_token } });
+    const wrong = flavor === 'centrali' ? await world.emu.userToken('centrali', { workspace: 'other-corp' }) : await world.emu.userToken('eunifyer', { scope: 'openid' });
+    const forbidden = await world.sb.run(['sa', 'list', '--profile', flavor, '--json'], { env: { EUN_TOKEN: wrong.access_token } });
     expect(forbidden.code).toBe(4);
     const { error } = JSON.parse(forbidden.stdout);
     expect(error.code).toBe('forbidden');
     expect(error.message).toMatch(flavor === 'centrali' ? /workspace acme-corp/ : /scope admin:access/);
 
     // The seed's "Token expired": said in those words, with what to do.
-    const short = await emu.userToken(flavor, { ttl: 1 });
+    const short = await world.emu.userToken(flavor, { ttl: 1 });
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    const expired = await sb.run(['sa', 'list', '--profile', flavor], { env: { EUN_TOKEN: short.access_token } });
+    const expired = await world.sb.run(['sa', 'list', '--profile', flavor], { env: { EUN_TOKEN: short.access_token } });
     expect(expired.code).toBe(4);
     expect(expired.stderr).toMatch(/your session has expired \(HTTP 401\)\nhint: run eun login/);
 
     // No session and no EUN_TOKEN: exit 4, "run eun login".
-    const none = await sb.run(['sa', 'list', '--profile', flavor]);
+    const none = await world.sb.run(['sa', 'list', '--profile', flavor]);
     expect(none.code).toBe(4);
     expect(none.stderr).toMatch(/eun login/);
   });
@@ -133,7 +121,7 @@ describe.each(FLAVORS)('safety and bad input (%s)', (flavor) => {
 describe('secrets that cannot be stored', () => {
   it('still prints the one-time secret, says it was not stored, then exits non-zero', async () => {
     // A forced keychain with no Secret Service to talk to: storing fails.
-    const r = await sa(sb, tokens, 'eunifyer', ['sa', 'create', '--name', 'unstored', '--json'], {
+    const r = await sa(world.sb, world.tokens, 'eunifyer', ['sa', 'create', '--name', 'unstored', '--json'], {
       env: { EUN_SECRET_STORE: 'keychain', EUN_KEYCHAIN_TIMEOUT_MS: '1000', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' },
     });
     const out = JSON.parse(r.stdout);
@@ -142,10 +130,10 @@ describe('secrets that cannot be stored', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/NOT stored/);
     expect(r.stderr.includes(out.clientSecret)).toBe(false);
-    expect(secretsFileText(sb).includes(out.clientId)).toBe(false);
-    expect((await serverAccounts(emu, tokens, 'eunifyer')).some((a) => a.clientId === out.clientId)).toBe(true);
+    expect(secretsFileText(world.sb).includes(out.clientId)).toBe(false);
+    expect((await serverAccounts(world.emu, world.tokens, 'eunifyer')).some((a) => a.clientId === out.clientId)).toBe(true);
 
-    const plain = await sa(sb, tokens, 'eunifyer', ['sa', 'create', '--name', 'unstored-2'], {
+    const plain = await sa(world.sb, world.tokens, 'eunifyer', ['sa', 'create', '--name', 'unstored-2'], {
       env: { EUN_SECRET_STORE: 'keychain', EUN_KEYCHAIN_TIMEOUT_MS: '1000', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' },
     });
     expect(plain.code).not.toBe(0);

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type CliOptions, type CliResult, Sandbox } from '../helpers/cli.js';
-import { type Emulator, type Flavor, jsonRequest } from '../helpers/emulator.js';
+import { type Emulator, type Flavor, jsonRequest, startEmulator } from '../helpers/emulator.js';
 
 export const FLAVORS: Flavor[] = ['eunifyer', 'centrali'];
 
@@ -90,4 +90,29 @@ export function secretsFileText(sb: Sandbox): string {
 /** The config file, parsed. */
 export function configJson(sb: Sandbox): { profiles: Record<string, { defaultAccount?: { clientId: string; id?: string; name?: string } }> } {
   return JSON.parse(readFileSync(join(sb.env.EUN_CONFIG_DIR as string, 'config.json'), 'utf8'));
+}
+
+/** What a test file of this folder works against. */
+export interface FlavorWorld {
+  emu: Emulator;
+  tokens: UserTokens;
+  sb: Sandbox;
+}
+
+/**
+ * One emulator, its user tokens and a sandbox with a profile per flavor, started before the
+ * file's tests and stopped after them. Read the fields inside tests, not at load time.
+ */
+export function useFlavorWorld(): FlavorWorld {
+  const world = {} as FlavorWorld;
+  beforeAll(async () => {
+    world.emu = await startEmulator();
+    world.tokens = new UserTokens(world.emu);
+    world.sb = await flavorSandbox(world.emu);
+  });
+  afterAll(async () => {
+    world.sb?.cleanup();
+    await world.emu?.stop();
+  });
+  return world;
 }
