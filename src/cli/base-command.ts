@@ -98,6 +98,32 @@ export abstract class EunCommand extends Command {
     this.verbose = this.argv.includes('--verbose');
   }
 
+  /**
+   * Parses as oclif does, except that a missing positional argument is never read from stdin:
+   * oclif would take `printf %s "$SECRET" | eun sa import` to mean CLIENT_ID=$SECRET and echo
+   * it in an error. Commands that read stdin do it themselves, for secrets only.
+   */
+  // oclif's own bounds (FlagOutput, ArgOutput) are Record<string, any> and not exported.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  protected override async parse<F extends Record<string, any>, B extends Record<string, any>, A extends Record<string, any>>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const input = (options ?? this.ctor) as Interfaces.Input<F, B, A> & { enableJsonFlag?: boolean };
+    const args = Object.fromEntries(Object.entries(input.args ?? {}).map(([name, arg]) => [name, { ...arg, ignoreStdin: true }]));
+    // A command class keeps flags, baseFlags and enableJsonFlag in (inherited) statics, which
+    // a spread does not copy: name them, as oclif's own parse does.
+    const withArgs = {
+      ...input,
+      flags: input.flags,
+      baseFlags: input.baseFlags,
+      enableJsonFlag: input.enableJsonFlag,
+      strict: input.strict,
+      args,
+    };
+    return super.parse(withArgs as Interfaces.Input<F, B, A>, argv);
+  }
+
   /** Writes result data on stdout (suppressed in --json mode, where `run` returns it). */
   protected out(text: string): void {
     if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

@@ -33,7 +33,7 @@ zsh: also put fpath=(~/.zfunc $fpath) in ~/.zshrc before the line that runs comp
     },
   ];
   static override args = {
-    shell: Args.string({ description: 'Shell to print the script for.', options: Object.keys(SCRIPTS), required: true, ignoreStdin: true }),
+    shell: Args.string({ description: 'Shell to print the script for.', options: Object.keys(SCRIPTS), required: true }),
   };
 
   async run(): Promise<CompletionResult> {

@@ -8,11 +8,17 @@ interface ManifestCommand {
   args: Record<string, { required?: boolean }>;
 }
 
+/** Commands that read stdin on purpose, for a token they are given there. */
+const READS_STDIN = new Set(['token:inspect', 'login']);
+
 const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
   commands: Record<string, ManifestCommand>;
 };
 const withRequiredArgs = Object.values(manifest.commands).filter((c) =>
   Object.values(c.args).some((a) => a.required),
+);
+const withOnlyOptionalArgs = Object.values(manifest.commands).filter(
+  (c) => Object.keys(c.args).length > 0 && !Object.values(c.args).some((a) => a.required) && !READS_STDIN.has(c.id),
 );
 
 const sb = new Sandbox();
@@ -23,6 +29,17 @@ afterAll(() => sb.cleanup());
 describe('positional arguments never come from stdin', () => {
   it('covers the commands that take arguments', () => {
     expect(withRequiredArgs.map((c) => c.id)).toEqual(expect.arrayContaining(['sa:import', 'sa:rotate', 'profile:add']));
+  });
+
+  it('covers the commands whose arguments are optional', () => {
+    expect(withOnlyOptionalArgs.map((c) => c.id)).toContain('profile:show');
+  });
+
+  it.each(withOnlyOptionalArgs.map((c) => [c.id.replaceAll(':', ' ')]))('eun %s without its optional argument', async (command) => {
+    const secret = `sk_${'8'.repeat(64)}`;
+    const r = await sb.run([...command.split(' ')], { input: secret });
+    expect(r.stderr).not.toMatch(/not found|invalid/);
+    expect(r.stdout.includes(secret) || r.stderr.includes(secret), 'the secret on stdin was echoed').toBe(false);
   });
 
   it.each(withRequiredArgs.map((c) => [c.id.replaceAll(':', ' ')]))('eun %s with the argument missing', async (command) => {

@@ -24,7 +24,7 @@ export default class ProfileAdd extends EunCommand {
     '<%= config.bin %> profile add local --flavor eunifyer --issuer http://127.0.0.1:8080/realms/eunify --api http://127.0.0.1:8080',
   ];
   static override args = {
-    name: Args.string({ description: 'Profile name (1-64 of A-Z a-z 0-9 . _ -).', required: true, ignoreStdin: true }),
+    name: Args.string({ description: 'Profile name (1-64 of A-Z a-z 0-9 . _ -).', required: true }),
   };
   static override flags = {
     flavor: Flags.string({ description: 'Server flavor.', options: [...FLAVORS] }),

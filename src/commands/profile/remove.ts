@@ -16,7 +16,7 @@ export default class ProfileRemove extends EunCommand {
   static override description =
     'Removes a saved profile and its stored session and client secrets. If it was active, the built-in default becomes active. The built-in default profile cannot be removed (a saved profile named default that overrides it can).';
   static override examples = ['<%= config.bin %> profile remove local'];
-  static override args = { name: Args.string({ description: 'Profile name.', required: true, ignoreStdin: true }) };
+  static override args = { name: Args.string({ description: 'Profile name.', required: true }) };
 
   async run(): Promise<ProfileRemoveResult> {
     const { args } = await this.parse(ProfileRemove);

@@ -8,7 +8,7 @@ export default class ProfileShow extends EunCommand {
   static override summary = 'Show a profile.';
   static override description = 'Shows the settings of a profile (default: the active one).';
   static override examples = ['<%= config.bin %> profile show', '<%= config.bin %> profile show default --json'];
-  static override args = { name: Args.string({ description: 'Profile name (default: the active profile).', ignoreStdin: true }) };
+  static override args = { name: Args.string({ description: 'Profile name (default: the active profile).' }) };
 
   async run(): Promise<ProfileView> {
     const { args, flags } = await this.parse(ProfileShow);

@@ -8,7 +8,7 @@ export default class ProfileUse extends EunCommand {
   static override summary = 'Make a profile the active one.';
   static override description = 'Commands use the active profile unless --profile or EUN_PROFILE says otherwise.';
   static override examples = ['<%= config.bin %> profile use local'];
-  static override args = { name: Args.string({ description: 'Profile name.', required: true, ignoreStdin: true }) };
+  static override args = { name: Args.string({ description: 'Profile name.', required: true }) };
 
   async run(): Promise<ProfileView> {
     const { args } = await this.parse(ProfileUse);

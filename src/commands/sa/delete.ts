@@ -23,7 +23,7 @@ export default class SaDelete extends SaCommand {
   static override description =
     'Deletes the account on the server, then its stored secret and cached tokens (and it stops being the profile\'s default). Asks for confirmation on a terminal; elsewhere --yes is required.';
   static override examples = ['<%= config.bin %> sa delete ci-deployer', '<%= config.bin %> sa delete 123 --yes'];
-  static override args = { ref: Args.string({ description: 'Id, client id or unique name.', required: true, ignoreStdin: true }) };
+  static override args = { ref: Args.string({ description: 'Id, client id or unique name.', required: true }) };
   static override flags = { yes: yesFlag };
 
   async run(): Promise<SaDeleteResult> {

@@ -41,7 +41,7 @@ export default class SaImport extends SaCommand {
     '<%= config.bin %> sa import ci_a1b2c3d4e5f6g7h8i9j0',
     'pass show eun/ci-deployer | <%= config.bin %> sa import ci_a1b2c3d4e5f6g7h8i9j0 --default',
   ];
-  static override args = { client_id: Args.string({ description: 'Client id of the service account.', required: true, ignoreStdin: true }) };
+  static override args = { client_id: Args.string({ description: 'Client id of the service account.', required: true }) };
   static override flags = {
     default: Flags.boolean({ description: 'Make it the profile\'s default account for eun token get.' }),
     scope: Flags.string({ description: 'Scope to request in the check mint (and by default afterwards in eun token get); repeatable.', multiple: true }),

@@ -11,8 +11,8 @@ export default class SaRename extends SaCommand {
   static override description = 'Gives a service account a new name (1-128 printable characters). Its client id and secret stay the same.';
   static override examples = ['<%= config.bin %> sa rename ci-deployer "CI deployer (prod)"'];
   static override args = {
-    ref: Args.string({ description: 'Id, client id or unique name.', required: true, ignoreStdin: true }),
-    new_name: Args.string({ description: 'The new name.', required: true, ignoreStdin: true }),
+    ref: Args.string({ description: 'Id, client id or unique name.', required: true }),
+    new_name: Args.string({ description: 'The new name.', required: true }),
   };
 
   async run(): Promise<ServiceAccount> {

@@ -9,7 +9,7 @@ export default class SaRevoke extends SaCommand {
   static override description =
     'A revoked account can no longer mint tokens; its cached tokens are dropped. It stays listed (status revoked) until deleted. Asks for confirmation on a terminal; elsewhere --yes is required.';
   static override examples = ['<%= config.bin %> sa revoke ci-deployer', '<%= config.bin %> sa revoke 123 --yes'];
-  static override args = { ref: Args.string({ description: 'Id, client id or unique name.', required: true, ignoreStdin: true }) };
+  static override args = { ref: Args.string({ description: 'Id, client id or unique name.', required: true }) };
   static override flags = { yes: yesFlag };
 
   async run(): Promise<ServiceAccount> {

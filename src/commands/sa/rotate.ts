@@ -18,7 +18,7 @@ export default class SaRotate extends SaCommand {
   static override description =
     'The old secret stops working at once. The new secret replaces the stored one (unless --no-store, which removes the old one from the store), cached tokens minted with the old secret are dropped, and the new secret is printed once. Asks for confirmation on a terminal; elsewhere --yes is required.';
   static override examples = ['<%= config.bin %> sa rotate ci-deployer', '<%= config.bin %> sa rotate 123 --yes --json | jq -r .clientSecret'];
-  static override args = { ref: Args.string({ description: 'Id, client id or unique name.', required: true, ignoreStdin: true }) };
+  static override args = { ref: Args.string({ description: 'Id, client id or unique name.', required: true }) };
   static override flags = {
     yes: yesFlag,
     store: Flags.boolean({ description: 'Store the new secret for eun token get (--no-store: only print it).', allowNo: true, default: true }),

@@ -15,7 +15,7 @@ export default class SaUpdate extends SaCommand {
     '<%= config.bin %> sa update ci-deployer --description "Deploys from CI"',
     '<%= config.bin %> sa update sp_1a2b --scope partner:orgs:read --scope partner:users:read',
   ];
-  static override args = { ref: Args.string({ description: 'Id, client id or unique name.', required: true, ignoreStdin: true }) };
+  static override args = { ref: Args.string({ description: 'Id, client id or unique name.', required: true }) };
   static override flags = {
     name: Flags.string({ description: 'New name (1-128 printable characters).' }),
     description: Flags.string({ description: 'New description ("" clears it).' }),

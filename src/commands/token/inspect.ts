@@ -23,8 +23,7 @@ export default class TokenInspect extends EunCommand {
   static override description =
     'Decodes a JWT given as the argument or on standard input (preferred: it stays out of the process list). With --verify, checks its signature, issuer and lifetime against the JWKS of the issuer (--issuer, else $EUN_ISSUER, else the profile\'s).';
   static override examples = ['<%= config.bin %> token get | <%= config.bin %> token inspect', '<%= config.bin %> token get | <%= config.bin %> token inspect --verify --json'];
-  // ignoreStdin: oclif would race us for stdin with a 10 ms timeout and sometimes lose the token.
-  static override args = { token: Args.string({ description: 'The JWT (default: read from standard input).', ignoreStdin: true }) };
+  static override args = { token: Args.string({ description: 'The JWT (default: read from standard input).' }) };
   static override flags = {
     verify: Flags.boolean({ description: "Verify the signature against the issuer's JWKS." }),
     issuer: Flags.string({ description: 'Issuer to verify against (default: $EUN_ISSUER, else the profile\'s).' }),

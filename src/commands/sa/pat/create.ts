@@ -12,7 +12,7 @@ export default class SaPatCreate extends SaCommand {
   static override description =
     'Creates a personal access token (eunifyer) and prints it once; it is not stored. Without --scope it gets the principal\'s scopes. Without a terminal and without --json the result is printed as "key: value" lines, the token on the "token:" line.';
   static override examples = ['<%= config.bin %> sa pat create sp_1a2b --name prod-key-1 --scope partner:orgs:write'];
-  static override args = { ref: Args.string({ description: 'Id, client id or unique name of the service principal.', required: true, ignoreStdin: true }) };
+  static override args = { ref: Args.string({ description: 'Id, client id or unique name of the service principal.', required: true }) };
   static override flags = {
     name: Flags.string({ description: 'Name of the token (1-128 printable characters).' }),
     scope: Flags.string({ description: 'Scope of the token; repeat it or separate scopes with spaces.', multiple: true }),

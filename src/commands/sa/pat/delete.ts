@@ -15,8 +15,8 @@ export default class SaPatDelete extends SaCommand {
   static override description = 'The token stops working at once. Asks for confirmation on a terminal; elsewhere --yes is required.';
   static override examples = ['<%= config.bin %> sa pat delete sp_1a2b pat_3c4d --yes'];
   static override args = {
-    ref: Args.string({ description: 'Id, client id or unique name of the service principal.', required: true, ignoreStdin: true }),
-    token_id: Args.string({ description: 'Id of the token (see eun sa pat list).', required: true, ignoreStdin: true }),
+    ref: Args.string({ description: 'Id, client id or unique name of the service principal.', required: true }),
+    token_id: Args.string({ description: 'Id of the token (see eun sa pat list).', required: true }),
   };
   static override flags = { yes: yesFlag };
 

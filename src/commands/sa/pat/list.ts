@@ -8,7 +8,7 @@ export default class SaPatList extends SaCommand {
   static override summary = 'List the personal access tokens of a service principal.';
   static override description = 'Lists the tokens (eunifyer) of a service principal: id, name, scopes, created and expiry times. The token values are never shown again.';
   static override examples = ['<%= config.bin %> sa pat list sp_1a2b', '<%= config.bin %> sa pat list "MSP Provisioning Bot" --json'];
-  static override args = { ref: Args.string({ description: 'Id, client id or unique name of the service principal.', required: true, ignoreStdin: true }) };
+  static override args = { ref: Args.string({ description: 'Id, client id or unique name of the service principal.', required: true }) };
 
   async run(): Promise<PersonalAccessToken[]> {
     const { args, flags } = await this.parse(SaPatList);
