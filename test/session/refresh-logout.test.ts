@@ -40,6 +40,8 @@ describe('refreshing the session', () => {
   test('an expired access token is refreshed transparently, and the new tokens are stored', async () => {
     await emu.settings({ userTokenTtl: 1 });
     const before = await login();
+    // The refreshed token lives long, so that checking it below does not race its expiry.
+    await emu.settings({ userTokenTtl: 900 });
     await sleep(1200);
     // --verbose too: diagnostics never carry a token either.
     const r = await sb.run(['whoami', '--json', '--verbose']);
@@ -61,6 +63,7 @@ describe('refreshing the session', () => {
   test('many commands at once refresh once, and none spends a rotated refresh token', async () => {
     await emu.settings({ userTokenTtl: 1 });
     await login();
+    await emu.settings({ userTokenTtl: 900 }); // the refreshed token outlives the checks
     await sleep(1200);
     await emu.resetStats();
     const runs = await Promise.all(Array.from({ length: 4 }, () => sb.run(['whoami', '--json'])));
@@ -72,6 +75,7 @@ describe('refreshing the session', () => {
   test('getUserAccessToken refreshes a session close to expiry', async () => {
     await emu.settings({ userTokenTtl: 1 });
     const before = await login();
+    await emu.settings({ userTokenTtl: 900 }); // the refreshed token outlives the checks
     await sleep(1200);
     const deps: Deps = {
       env: sb.env,
